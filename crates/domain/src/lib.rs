@@ -1,0 +1,32 @@
+//! Domain model of SEO Architects: plain types, validation rules and state machines.
+//!
+//! This crate does no I/O and knows neither the database nor HTTP, so every other layer
+//! (persistence, agents, transport) and embedding programs share one definition of a
+//! client, a campaign or a task and of what makes one valid.
+
+pub mod campaign;
+pub mod client;
+pub mod page;
+pub mod task;
+pub mod user;
+pub mod validation;
+
+pub use campaign::{
+    Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignInput, CampaignPatch, CampaignStats,
+    CampaignStatus, CampaignType, IllegalCampaignTransition,
+};
+pub use client::{Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount};
+pub use page::{Page, PageRequest};
+pub use task::{NewTask, Task, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus};
+pub use user::{NewUser, Role, User, UserChanges, UserInput, UserPatch};
+pub use validation::{FieldError, ValidationErrors};
+
+/// Deserialises a field that distinguishes "absent" (`None`, via `#[serde(default)]`)
+/// from "explicitly null" (`Some(None)`), for partial updates.
+pub(crate) fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}

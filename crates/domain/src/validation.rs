@@ -1,0 +1,207 @@
+//! Field validation: rules return every violation at once, each with the field path,
+//! so a client can fix a whole form in one round trip.
+
+use serde::Serialize;
+
+/// One violated rule on one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Path of the field, e.g. `keywords[3]` or `metadata`.
+    pub field: String,
+    /// Stable machine-readable rule name, e.g. `too_long`, `invalid_email`.
+    pub code: &'static str,
+    /// Human explanation.
+    pub message: String,
+}
+
+/// A non-empty list of field errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("validation failed: {}", summary(.0))]
+#[serde(transparent)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ValidationErrors {
+    /// Records one violation.
+    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// A single-field error, for rules checked outside a full form.
+    pub fn single(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.add(field, code, message);
+        e
+    }
+
+    /// `Ok(value)` when nothing was recorded, the errors otherwise.
+    pub fn finish<T>(self, value: T) -> Result<T, Self> {
+        if self.0.is_empty() { Ok(value) } else { Err(self) }
+    }
+
+    /// True when no violation was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Field paths of the recorded errors (handy in tests and logs).
+    pub fn fields(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.field.as_str()).collect()
+    }
+}
+
+/// Trims a required text field and checks its length in characters.
+pub(crate) fn required_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &str,
+    max: usize,
+) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.add(field, "required", "must not be empty");
+    } else if v.chars().count() > max {
+        errors.add(field, "too_long", format!("must be at most {max} characters"));
+    } else if v.chars().any(char::is_control) {
+        errors.add(field, "invalid_characters", "must not contain control characters");
+    }
+    v.to_string()
+}
+
+/// Trims an optional text field; blank becomes `None`.
+pub(crate) fn optional_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = value?.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.chars().count() > max {
+        errors.add(field, "too_long", format!("must be at most {max} characters"));
+    } else if v.chars().any(char::is_control) {
+        errors.add(field, "invalid_characters", "must not contain control characters");
+    }
+    Some(v.to_string())
+}
+
+/// A pragmatic e-mail check: one `@`, a non-empty local part of at most 64 characters
+/// without spaces, and a dotted domain made of valid labels.
+pub fn is_valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || s.len() > 254
+        || local.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return false;
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    local_ok && domain.contains('.') && is_valid_host_name(domain)
+}
+
+/// A DNS host name: dot-separated labels of `a-z 0-9 -`, each 1–63 long, not starting or
+/// ending with `-`, 253 characters at most. Case-insensitive.
+pub fn is_valid_host_name(s: &str) -> bool {
+    if s.is_empty() || s.len() > 253 {
+        return false;
+    }
+    s.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+/// An absolute `http`/`https` URL with a host.
+pub fn is_valid_http_url(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()),
+        Err(_) => false,
+    }
+}
+
+/// All ISO 3166-1 alpha-2 codes (officially assigned).
+const ISO_COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET \
+FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR \
+IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN \
+MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY \
+QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR \
+TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// True for an officially assigned ISO 3166-1 alpha-2 code (upper case).
+pub fn is_iso_country(code: &str) -> bool {
+    code.len() == 2 && ISO_COUNTRIES.split(' ').any(|c| c == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_list_is_complete_and_strict() {
+        assert_eq!(ISO_COUNTRIES.split(' ').count(), 249);
+        assert!(is_iso_country("RU"));
+        assert!(is_iso_country("US"));
+        assert!(!is_iso_country("XX"));
+        assert!(!is_iso_country("us"));
+        assert!(!is_iso_country("USA"));
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.co", "first.last+tag@mail.example.org", "x_y@sub-domain.example.ru"] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@-b.co", "a..b@c.co", "a@b..co"] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hosts_and_urls() {
+        assert!(is_valid_host_name("example.com"));
+        assert!(is_valid_host_name("xn--80ak6aa92e.com"));
+        assert!(!is_valid_host_name("https://example.com"));
+        assert!(!is_valid_host_name("exa mple.com"));
+        assert!(!is_valid_host_name("-a.com"));
+        assert!(is_valid_http_url("https://example.com/path?q=1"));
+        assert!(!is_valid_http_url("ftp://example.com"));
+        assert!(!is_valid_http_url("example.com"));
+        assert!(!is_valid_http_url("javascript:alert(1)"));
+    }
+
+    #[test]
+    fn text_rules_collect_every_error() {
+        let mut e = ValidationErrors::default();
+        assert_eq!(required_text(&mut e, "a", "  hi  ", 10), "hi");
+        required_text(&mut e, "b", "   ", 10);
+        required_text(&mut e, "c", "12345678901", 10);
+        assert_eq!(optional_text(&mut e, "d", Some("  "), 10), None);
+        assert_eq!(e.fields(), vec!["b", "c"]);
+        assert!(e.finish(()).is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! Storage of SEO Architects.
+//!
+//! - [`Database`]: SQLite (embedded default) or PostgreSQL, picked at run time from the URL,
+//!   with repositories for users, clients, campaigns and tasks, and the durable task queue
+//!   (claim with a lease, extend, complete, fail with retry, cancel, re-queue on lease expiry).
+//! - [`kv`]: counters with expiry, keys with TTL and publish/subscribe, backed by Redis or by
+//!   an in-process store with the same behaviour.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), seo_persistence::DbError> {
+//! use seo_persistence::{Database, DatabaseUrl, DbOptions};
+//! let url = DatabaseUrl::parse("sqlite://./data/demo.db").expect("valid url");
+//! let db = Database::connect(&url, &DbOptions::for_backend(url.backend())).await?;
+//! db.migrate().await?;
+//! # Ok(()) }
+//! ```
+
+#[macro_use]
+pub mod db;
+mod campaigns;
+mod clients;
+pub mod error;
+pub mod kv;
+mod queue;
+mod schema;
+mod tasks;
+mod users;
+
+pub use db::{Backend, BadDatabaseUrl, Database, DatabaseUrl, DbOptions, PoolState, redact_url, DEFAULT_DATABASE_URL};
+pub use error::{DbError, DbResult};
+pub use queue::{Claimed, ExpiredOutcome, QueueHealth};
+pub use users::UserCredentials;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+/// Now, as stored: naive UTC with microsecond precision (what PostgreSQL keeps).
+pub(crate) fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub(crate) fn utc(n: NaiveDateTime) -> DateTime<Utc> {
+    n.and_utc()
+}
+
+pub(crate) fn parse_id(s: &str) -> DbResult<uuid::Uuid> {
+    Ok(uuid::Uuid::parse_str(s)?)
+}
+
+pub(crate) fn parse_opt_id(s: Option<&str>) -> DbResult<Option<uuid::Uuid>> {
+    s.map(parse_id).transpose()
+}
+
+/// `%text%` for a case-insensitive LIKE on a lower-cased key column, with `\` escaping.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}

@@ -1,0 +1,90 @@
+//! The one diesel schema shared by both backends: only portable SQL types
+//! (UUIDs and JSON as `Text`, naive-UTC `Timestamp`).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        email -> Text,
+        full_name -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        is_active -> Bool,
+        last_login -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        company_name -> Text,
+        name_key -> Text,
+        industry -> Nullable<Text>,
+        industry_key -> Nullable<Text>,
+        website -> Nullable<Text>,
+        annual_revenue -> Nullable<BigInt>,
+        employee_count -> Nullable<BigInt>,
+        country -> Nullable<Text>,
+        contact_person -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        metadata -> Text,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        client_id -> Text,
+        name -> Text,
+        name_key -> Text,
+        campaign_type -> Text,
+        status -> Text,
+        domain -> Nullable<Text>,
+        keywords -> Text,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        budget -> Nullable<Double>,
+        objectives -> Text,
+        config -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        agent_id -> Text,
+        task_type -> Text,
+        input -> Text,
+        priority -> Integer,
+        status -> Text,
+        output -> Nullable<Text>,
+        error -> Nullable<Text>,
+        progress -> Integer,
+        campaign_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        timeout_seconds -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        run_after -> Timestamp,
+        duration_ms -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(campaigns -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(users, clients, campaigns, tasks);

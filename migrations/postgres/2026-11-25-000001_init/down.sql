@@ -1,0 +1,4 @@
+DROP TABLE tasks;
+DROP TABLE campaigns;
+DROP TABLE clients;
+DROP TABLE users;
