@@ -1,1 +1,18 @@
-fn main(){}
+//! `seo-architects`: see `--help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // Migrations and the database runtime need the multi-thread runtime `tokio::main` gives.
+    match seo_architects::Cli::try_parse() {
+        Ok(cli) => seo_architects::run(cli).await,
+        Err(e) => {
+            // --help and --version print and succeed; a bad setting prints its error, exit 2.
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The one JSON error shape every failure leaves the server in.
+//!
+//! Rule: every handler error is an [`ApiError`]; crate errors convert into it once, here.
+//! A client-caused error keeps its message; a server-side one (database down, a bug) is
+//! logged with its cause and answered with a generic message and the request id, so
+//! internal text never reaches a client.
+//!
+//! ```json
+//! {"error": {"code": "not_found", "message": "client not found", "request_id": "…"}}
+//! ```
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use seo_domain::ValidationErrors;
+use seo_persistence::DbError;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::request_id;
+
+/// An error answered as `{"error": {code, message, details?, request_id}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Value>,
+}
+
+impl ApiError {
+    /// Any status with a snake_case code and a message a client may read.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: None }
+    }
+
+    /// Adds structured details (e.g. per-field errors).
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// 404.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    /// 400.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 409.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 500 with the cause logged, never shown.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal server error; quote the request id when reporting it")
+    }
+
+    /// 503 with the cause logged, never shown.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "dependency unavailable");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "a backing service is unavailable; try again shortly")
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Value>,
+    request_id: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                details: self.details.as_ref(),
+                request_id: request_id::current().unwrap_or_default(),
+            },
+        };
+        HttpResponse::build(self.status).json(body)
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        let details = serde_json::to_value(&e.0).unwrap_or(Value::Null);
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", "one or more fields are invalid")
+            .with_details(serde_json::json!({ "fields": details }))
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound(what) => ApiError::not_found(what),
+            DbError::Conflict(m) => ApiError::conflict(m),
+            DbError::InvalidReference(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reference", m),
+            DbError::Unavailable(m) => ApiError::unavailable(m),
+            other @ (DbError::Corrupt(_) | DbError::Internal(_)) => ApiError::internal(other),
+        }
+    }
+}

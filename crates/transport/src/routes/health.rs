@@ -1,0 +1,132 @@
+//! Service info and health: `/`, `/health`, `/health/live`, `/health/ready`.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::AppState;
+
+/// How long one dependency probe may take before it counts as down.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `GET /`: what this service is and where to go next.
+#[get("/")]
+pub async fn root() -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "name": "SEO Architects",
+        "version": VERSION,
+        "status": "running",
+        "links": {
+            "health": "/health",
+            "live": "/health/live",
+            "ready": "/health/ready",
+        }
+    }))
+}
+
+/// `GET /health/live`: the process answers.
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "alive"}))
+}
+
+#[derive(Serialize)]
+struct Probe {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl Probe {
+    fn from<E: std::fmt::Display>(r: Result<Result<Duration, E>, tokio::time::error::Elapsed>) -> Self {
+        match r {
+            Ok(Ok(d)) => Probe { status: "up", latency_ms: Some(d.as_secs_f64() * 1000.0), error: None },
+            // The cause is logged; the public body says only what kind of failure it was.
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health probe failed");
+                Probe { status: "down", latency_ms: None, error: Some("unreachable".into()) }
+            }
+            Err(_) => Probe { status: "down", latency_ms: None, error: Some("timed out".into()) },
+        }
+    }
+
+    fn up(&self) -> bool {
+        self.status == "up"
+    }
+}
+
+async fn probes(state: &AppState) -> (Probe, Probe) {
+    let (db, kv) = tokio::join!(
+        tokio::time::timeout(PROBE_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(PROBE_TIMEOUT, state.kv.ping()),
+    );
+    (Probe::from(db), Probe::from(kv))
+}
+
+/// `GET /health/ready`: 200 when every required dependency answers, 503 otherwise.
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (db, kv) = probes(&state).await;
+    let ready = db.up() && (kv.up() || !state.kv_required);
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": { "database": db, "kv": kv },
+    });
+    if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+}
+
+/// `GET /health`: every component with its status and latency. `healthy` when all are up,
+/// `degraded` otherwise; 503 when a required component is down.
+#[get("/health")]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let (db, kv) = probes(&state).await;
+    let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health()).await {
+        Ok(Ok(q)) => json!({
+            "status": "up",
+            "pending": q.pending,
+            "running": q.running,
+            "oldest_pending_age_seconds": q.oldest_pending_age_seconds,
+        }),
+        _ => json!({"status": "down"}),
+    };
+    let required_up = db.up() && (kv.up() || !state.kv_required);
+    let all_up = required_up && kv.up() && queue["status"] == "up";
+    let pool = state.db.pool_state();
+    let body = json!({
+        "status": if all_up { "healthy" } else { "degraded" },
+        "version": VERSION,
+        "instance_id": state.instance_id,
+        "uptime_seconds": state.started_at.elapsed().as_secs_f64(),
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "components": {
+            "database": {
+                "status": db.status,
+                "backend": state.db.backend().as_str(),
+                "latency_ms": db.latency_ms,
+                "error": db.error,
+                "pool": pool,
+            },
+            "kv": {
+                "status": kv.status,
+                "backend": state.kv.backend(),
+                "required": state.kv_required,
+                "latency_ms": kv.latency_ms,
+                "error": kv.error,
+            },
+            "queue": queue,
+        }
+    });
+    if required_up { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+}
+
+/// Registers the routes of this module.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(root).service(live).service(ready).service(health);
+}

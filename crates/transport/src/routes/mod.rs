@@ -1,0 +1,3 @@
+//! Route table.
+
+pub mod health;
