@@ -1,0 +1,4 @@
+//! End-to-end tests: the real app over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod health;

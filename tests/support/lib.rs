@@ -1,0 +1,76 @@
+//! Test support: start the real application on port 0 and talk to it over HTTP, as a
+//! client would (zero2prod's `spawn_app`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seo_architects::{Config, Running};
+
+/// A running app and what keeps it alive.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client without proxies.
+    pub http: reqwest::Client,
+    /// The server.
+    pub running: Running,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET `path`; returns status, headers and JSON body (Null when not JSON).
+    pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, headers, body)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let h = self.running.handle.clone();
+        drop(h.stop(false));
+    }
+}
+
+/// Starts the app on an ephemeral port with an embedded SQLite file of its own.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Starts the app after letting the test adjust the configuration.
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::defaults();
+    config.port = 0;
+    config.database_url = format!("sqlite://{}", dir.path().join("app.db").display());
+    config.redis_url = None;
+    config.http_workers = Some(2);
+    config.startup_timeout_seconds = 5;
+    adjust(&mut config);
+    let running = seo_architects::start(&config).await.unwrap();
+    TestApp {
+        base: format!("http://{}", running.addr),
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        running,
+        _dir: dir,
+    }
+}
+
+/// A PostgreSQL URL for a fresh schema of its own (from `TEST_DATABASE_URL`) and
+/// `TEST_REDIS_URL`, when both are set. Tests stay isolated on one shared server.
+pub async fn external_services() -> Option<(String, String)> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let db = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
+    let redis = std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty())?;
+    let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+    let mut c = AsyncPgConnection::establish(&db).await.expect("TEST_DATABASE_URL reachable");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    let sep = if db.contains('?') { '&' } else { '?' };
+    Some((format!("{db}{sep}options=-c%20search_path%3D{schema}"), redis))
+}

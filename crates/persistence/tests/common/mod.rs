@@ -34,6 +34,13 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// The PostgreSQL schema (also the connections' `application_name`) of this test.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg_schema.as_ref().map(|(_, s)| s.as_str())
+    }
+}
+
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::Sqlite(dir.path().join("test.db"));
@@ -45,7 +52,7 @@ pub async fn sqlite() -> TestDb {
 /// A PostgreSQL URL whose connections use `schema` as their search path.
 pub fn with_search_path(url: &str, schema: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+    format!("{url}{sep}options=-c%20search_path%3D{schema}&application_name={schema}")
 }
 
 pub async fn postgres() -> Option<TestDb> {
