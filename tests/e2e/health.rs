@@ -38,7 +38,10 @@ async fn health_endpoints_report_each_component() {
 
 fn chrono_like(ts: &str) {
     // RFC 3339 UTC, e.g. 2026-11-25T19:44:41.537Z
-    assert!(ts.len() >= 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T', "{ts}");
+    assert!(
+        ts.len() >= 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "{ts}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,16 +53,40 @@ async fn every_response_carries_a_request_id_and_errors_use_one_shape() {
     assert_eq!(id.len(), 36, "a generated UUID");
     assert_eq!(body["error"]["code"], "not_found");
     assert_eq!(body["error"]["request_id"], id.as_str());
-    assert!(body["error"]["message"].as_str().unwrap().contains("/no/such/route"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/no/such/route")
+    );
 
-    let r = app.http.get(app.url("/nope")).header("X-Request-Id", "trace-42").send().await.unwrap();
-    assert_eq!(r.headers()["x-request-id"], "trace-42", "a sane incoming id is kept");
+    let r = app
+        .http
+        .get(app.url("/nope"))
+        .header("X-Request-Id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-request-id"],
+        "trace-42",
+        "a sane incoming id is kept"
+    );
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["request_id"], "trace-42");
 
-    let r = app.http.get(app.url("/health/live")).header("X-Request-Id", "bad id <script>").send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/health/live"))
+        .header("X-Request-Id", "bad id <script>")
+        .send()
+        .await
+        .unwrap();
     let echoed = r.headers()["x-request-id"].to_str().unwrap();
-    assert!(!echoed.contains('<') && echoed.len() == 36, "an unsafe id is replaced: {echoed}");
+    assert!(
+        !echoed.contains('<') && echoed.len() == 36,
+        "an unsafe id is replaced: {echoed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +137,10 @@ async fn readiness_fails_when_a_required_dependency_is_down() {
         let http = app.http.clone();
         async move {
             let r = http.get(format!("http://{addr}{p}")).send().await.unwrap();
-            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
         }
     };
     let (s, ready) = get("/health/ready").await;
@@ -119,7 +149,10 @@ async fn readiness_fails_when_a_required_dependency_is_down() {
     assert_eq!(ready["checks"]["database"]["status"], "up");
     let (s, h) = get("/health").await;
     assert_eq!((s, h["status"].as_str()), (503, Some("degraded")));
-    assert!(!h.to_string().contains("connection refused to secret"), "causes stay in the logs");
+    assert!(
+        !h.to_string().contains("connection refused to secret"),
+        "causes stay in the logs"
+    );
     assert_eq!(get("/health/live").await.0, 200);
     handle.stop(false).await;
 }
@@ -133,15 +166,31 @@ impl seo_persistence::kv::Kv for DownKv {
         "redis"
     }
     async fn ping(&self) -> Result<std::time::Duration, seo_persistence::kv::KvError> {
-        Err(seo_persistence::kv::KvError::Unavailable("connection refused to secret host".into()))
+        Err(seo_persistence::kv::KvError::Unavailable(
+            "connection refused to secret host".into(),
+        ))
     }
-    async fn incr_window(&self, _: &str, _: std::time::Duration) -> Result<seo_persistence::kv::WindowCount, seo_persistence::kv::KvError> {
+    async fn incr_window(
+        &self,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<seo_persistence::kv::WindowCount, seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
-    async fn set_ex(&self, _: &str, _: &str, _: std::time::Duration) -> Result<(), seo_persistence::kv::KvError> {
+    async fn set_ex(
+        &self,
+        _: &str,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<(), seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
-    async fn set_nx_ex(&self, _: &str, _: &str, _: std::time::Duration) -> Result<bool, seo_persistence::kv::KvError> {
+    async fn set_nx_ex(
+        &self,
+        _: &str,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<bool, seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
     async fn get(&self, _: &str) -> Result<Option<String>, seo_persistence::kv::KvError> {
@@ -153,7 +202,10 @@ impl seo_persistence::kv::Kv for DownKv {
     async fn publish(&self, _: &str, _: &str) -> Result<(), seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
-    async fn subscribe(&self, _: &str) -> Result<seo_persistence::kv::Subscription, seo_persistence::kv::KvError> {
+    async fn subscribe(
+        &self,
+        _: &str,
+    ) -> Result<seo_persistence::kv::Subscription, seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
 }

@@ -66,11 +66,22 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// `TEST_REDIS_URL`, when both are set. Tests stay isolated on one shared server.
 pub async fn external_services() -> Option<(String, String)> {
     use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    let db = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
-    let redis = std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty())?;
+    let db = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let redis = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-    let mut c = AsyncPgConnection::establish(&db).await.expect("TEST_DATABASE_URL reachable");
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    let mut c = AsyncPgConnection::establish(&db)
+        .await
+        .expect("TEST_DATABASE_URL reachable");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
     let sep = if db.contains('?') { '&' } else { '?' };
-    Some((format!("{db}{sep}options=-c%20search_path%3D{schema}"), redis))
+    Some((
+        format!("{db}{sep}options=-c%20search_path%3D{schema}"),
+        redis,
+    ))
 }

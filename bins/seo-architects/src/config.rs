@@ -55,10 +55,21 @@ pub struct Config {
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
     /// Log line format.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json", global = true)]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "json",
+        global = true
+    )]
     pub log_format: LogFormat,
     /// How long start-up waits for PostgreSQL or Redis to answer.
-    #[arg(long, env = "STARTUP_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "STARTUP_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
     pub startup_timeout_seconds: u64,
     /// Most pooled database connections (default: 4 on SQLite, 16 on PostgreSQL).
     #[arg(long, env = "DB_POOL_SIZE", global = true)]
@@ -67,7 +78,12 @@ pub struct Config {
     #[arg(long, env = "HTTP_WORKERS", global = true)]
     pub http_workers: Option<usize>,
     /// Seconds in-flight requests get to finish on shutdown.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
     pub shutdown_timeout_seconds: u64,
 }
 

@@ -44,7 +44,9 @@ impl StartError {
 fn db_start_error(e: DbError, url: &DatabaseUrl) -> StartError {
     match (e, url) {
         // A SQLite path we cannot create or open is a configuration problem.
-        (DbError::Unavailable(m), DatabaseUrl::Sqlite(_)) => StartError::Config(format!("DATABASE_URL: {m}")),
+        (DbError::Unavailable(m), DatabaseUrl::Sqlite(_)) => {
+            StartError::Config(format!("DATABASE_URL: {m}"))
+        }
         (DbError::Unavailable(m), _) => StartError::Unavailable(format!("DATABASE_URL: {m}")),
         (other, _) => StartError::Other(format!("database: {other}")),
     }
@@ -52,16 +54,21 @@ fn db_start_error(e: DbError, url: &DatabaseUrl) -> StartError {
 
 /// Opens the database named by the configuration and applies pending migrations.
 pub async fn open_database(config: &Config) -> Result<Database, StartError> {
-    let url = DatabaseUrl::parse(&config.database_url).map_err(|e| StartError::Config(e.to_string()))?;
+    let url =
+        DatabaseUrl::parse(&config.database_url).map_err(|e| StartError::Config(e.to_string()))?;
     let mut opts = DbOptions::for_backend(url.backend());
     opts.startup_timeout = Duration::from_secs(config.startup_timeout_seconds);
     if let Some(n) = config.db_pool_size {
         if n == 0 {
-            return Err(StartError::Config("DB_POOL_SIZE: must be at least 1".into()));
+            return Err(StartError::Config(
+                "DB_POOL_SIZE: must be at least 1".into(),
+            ));
         }
         opts.max_connections = n;
     }
-    let db = Database::connect(&url, &opts).await.map_err(|e| db_start_error(e, &url))?;
+    let db = Database::connect(&url, &opts)
+        .await
+        .map_err(|e| db_start_error(e, &url))?;
     let applied = db.migrate().await.map_err(|e| db_start_error(e, &url))?;
     tracing::info!(database = %db.redacted_url(), backend = db.backend().as_str(), migrations_applied = applied, "database ready");
     Ok(db)
@@ -71,13 +78,23 @@ pub async fn open_database(config: &Config) -> Result<Database, StartError> {
 pub async fn open_kv(config: &Config) -> Result<(Arc<dyn Kv>, bool), StartError> {
     match config.redis_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(url) => {
-            let prefix = if config.redis_key_prefix.is_empty() { DEFAULT_PREFIX } else { &config.redis_key_prefix };
-            let kv = RedisKv::connect(url, prefix, Duration::from_secs(config.startup_timeout_seconds))
-                .await
-                .map_err(|e| match e {
-                    seo_persistence::kv::KvError::Config(m) => StartError::Config(format!("REDIS_URL: {m}")),
-                    other => StartError::Unavailable(format!("REDIS_URL: {other}")),
-                })?;
+            let prefix = if config.redis_key_prefix.is_empty() {
+                DEFAULT_PREFIX
+            } else {
+                &config.redis_key_prefix
+            };
+            let kv = RedisKv::connect(
+                url,
+                prefix,
+                Duration::from_secs(config.startup_timeout_seconds),
+            )
+            .await
+            .map_err(|e| match e {
+                seo_persistence::kv::KvError::Config(m) => {
+                    StartError::Config(format!("REDIS_URL: {m}"))
+                }
+                other => StartError::Unavailable(format!("REDIS_URL: {other}")),
+            })?;
             tracing::info!(kv = ?kv, "redis ready");
             Ok((Arc::new(kv), true))
         }
@@ -87,7 +104,10 @@ pub async fn open_kv(config: &Config) -> Result<(Arc<dyn Kv>, bool), StartError>
 
 /// A name for this process among instances: host, pid and a random suffix.
 pub fn instance_id() -> String {
-    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "local".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into());
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     format!("{host}-{}-{}", std::process::id(), &suffix[..8])
 }
@@ -114,7 +134,12 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let mut server = HttpServer::new(move || seo_transport::build_app(app_state.clone()))
         .shutdown_timeout(config.shutdown_timeout_seconds)
         .bind((config.host.as_str(), config.port))
-        .map_err(|e| StartError::Config(format!("HOST/PORT: cannot listen on {}:{}: {e}", config.host, config.port)))?;
+        .map_err(|e| {
+            StartError::Config(format!(
+                "HOST/PORT: cannot listen on {}:{}: {e}",
+                config.host, config.port
+            ))
+        })?;
     if let Some(n) = config.http_workers {
         server = server.workers(n.max(1));
     }
@@ -127,7 +152,12 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let handle = server.handle();
     let done = tokio::spawn(server);
     tracing::info!(%addr, instance_id = %state.instance_id, "listening");
-    Ok(Running { addr, handle, done, state })
+    Ok(Running {
+        addr,
+        handle,
+        done,
+        state,
+    })
 }
 
 /// Serves until SIGINT/SIGTERM, then drains in-flight requests and exits.

@@ -28,7 +28,8 @@ fn wait_listening(child: &mut Child) -> String {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(30)).expect("server did not report listening")
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("server did not report listening")
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
@@ -37,7 +38,10 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
         if let Some(s) = child.try_wait().unwrap() {
             return s;
         }
-        assert!(start.elapsed() < within, "process did not exit in {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "process did not exit in {within:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -45,16 +49,34 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 #[tokio::test]
 async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path()).env("PORT", "0").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = command(dir.path())
+        .env("PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let addr = wait_listening(&mut child);
-    assert!(addr.starts_with("127.0.0.1:"), "binds loopback by default: {addr}");
+    assert!(
+        addr.starts_with("127.0.0.1:"),
+        "binds loopback by default: {addr}"
+    );
 
-    let live = reqwest::get(format!("http://{addr}/health/live")).await.unwrap();
+    let live = reqwest::get(format!("http://{addr}/health/live"))
+        .await
+        .unwrap();
     assert_eq!(live.status(), 200);
-    let health: serde_json::Value = reqwest::get(format!("http://{addr}/health")).await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = reqwest::get(format!("http://{addr}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["components"]["database"]["backend"], "sqlite");
     assert_eq!(health["components"]["kv"]["backend"], "memory");
-    assert!(dir.path().join("data/seo-architects.db").exists(), "SQLite file created on first start");
+    assert!(
+        dir.path().join("data/seo-architects.db").exists(),
+        "SQLite file created on first start"
+    );
 
     // SIGTERM: graceful stop, exit code 0.
     let pid = i32::try_from(child.id()).unwrap();
@@ -65,27 +87,48 @@ async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
 
 /// Sends a signal through the `kill` command, keeping the workspace free of `unsafe`.
 fn send_signal(pid: i32, sig: &str) {
-    let status = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(status.success(), "kill -{sig} {pid}");
 }
 
 fn run_to_end(envs: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
-    let out = command(dir.path()).envs(envs.iter().copied()).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    let out = command(dir.path())
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
 fn stderr_last_line(text: &str) -> &str {
-    text.lines().rev().find(|l| l.starts_with("error")).unwrap_or("")
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with("error"))
+        .unwrap_or("")
 }
 
 #[test]
 fn unknown_database_scheme_is_a_one_line_error_with_exit_2() {
-    let (code, text) = run_to_end(&[("DATABASE_URL", "mysql://root:hunter2@localhost/db")], &[]);
+    let (code, text) = run_to_end(
+        &[("DATABASE_URL", "mysql://root:hunter2@localhost/db")],
+        &[],
+    );
     assert_eq!(code, 2, "{text}");
     let line = stderr_last_line(&text);
-    assert!(line.contains("DATABASE_URL") && line.contains("mysql"), "{line}");
+    assert!(
+        line.contains("DATABASE_URL") && line.contains("mysql"),
+        "{line}"
+    );
     assert!(!text.contains("hunter2"), "password leaked: {text}");
     assert!(!text.contains("panicked"), "{text}");
 }
@@ -105,7 +148,10 @@ fn unparsable_settings_exit_2_naming_the_setting() {
     assert!(text.contains("PORT"), "{text}");
     let (code, text) = run_to_end(&[("LOG_FORMAT", "xml")], &[]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("LOG_FORMAT") || text.contains("log-format"), "{text}");
+    assert!(
+        text.contains("LOG_FORMAT") || text.contains("log-format"),
+        "{text}"
+    );
     let (code, text) = run_to_end(&[("LOG_LEVEL", "info,=nonsense[")], &[]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("LOG_LEVEL"), "{text}");
@@ -115,19 +161,34 @@ fn unparsable_settings_exit_2_naming_the_setting() {
 fn unreachable_postgres_retries_then_fails_clearly() {
     let start = Instant::now();
     let (code, text) = run_to_end(
-        &[("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/db"), ("STARTUP_TIMEOUT_SECONDS", "2")],
+        &[
+            ("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/db"),
+            ("STARTUP_TIMEOUT_SECONDS", "2"),
+        ],
         &[],
     );
     assert_eq!(code, 1, "{text}");
-    assert!(start.elapsed() >= Duration::from_millis(1500), "it retried for the start-up timeout");
+    assert!(
+        start.elapsed() >= Duration::from_millis(1500),
+        "it retried for the start-up timeout"
+    );
     let line = stderr_last_line(&text);
-    assert!(line.contains("DATABASE_URL") && line.contains("not reachable"), "{line}");
+    assert!(
+        line.contains("DATABASE_URL") && line.contains("not reachable"),
+        "{line}"
+    );
     assert!(!text.contains("s3cret"), "password leaked: {text}");
 }
 
 #[test]
 fn unreachable_redis_fails_clearly() {
-    let (code, text) = run_to_end(&[("REDIS_URL", "redis://:pw123@127.0.0.1:1"), ("STARTUP_TIMEOUT_SECONDS", "1")], &[]);
+    let (code, text) = run_to_end(
+        &[
+            ("REDIS_URL", "redis://:pw123@127.0.0.1:1"),
+            ("STARTUP_TIMEOUT_SECONDS", "1"),
+        ],
+        &[],
+    );
     assert_eq!(code, 1, "{text}");
     assert!(stderr_last_line(&text).contains("REDIS_URL"), "{text}");
     assert!(!text.contains("pw123"), "password leaked: {text}");
@@ -138,12 +199,24 @@ fn migrate_applies_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
     let url = format!("sqlite://{}", db.display());
-    let out = command(dir.path()).env("DATABASE_URL", &url).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = command(dir.path())
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(db.exists());
     let log = String::from_utf8_lossy(&out.stdout);
     assert!(log.contains("\"migrations_applied\":1"), "{log}");
-    let again = command(dir.path()).env("DATABASE_URL", &url).arg("migrate").output().unwrap();
+    let again = command(dir.path())
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("\"migrations_applied\":0"));
 }
 
@@ -151,7 +224,14 @@ fn migrate_applies_and_exits() {
 fn help_lists_subcommands_and_settings() {
     let (code, text) = run_to_end(&[], &["--help"]);
     assert_eq!(code, 0);
-    for word in ["serve", "migrate", "DATABASE_URL", "REDIS_URL", "LOG_FORMAT", "PORT"] {
+    for word in [
+        "serve",
+        "migrate",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "LOG_FORMAT",
+        "PORT",
+    ] {
         assert!(text.contains(word), "--help lacks {word}");
     }
 }

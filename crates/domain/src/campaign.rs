@@ -124,7 +124,10 @@ impl CampaignStatus {
     /// assert_eq!(Draft.apply(Start), Ok(Active));
     /// assert!(Draft.apply(Pause).is_err());
     /// ```
-    pub fn apply(self, action: CampaignAction) -> Result<CampaignStatus, IllegalCampaignTransition> {
+    pub fn apply(
+        self,
+        action: CampaignAction,
+    ) -> Result<CampaignStatus, IllegalCampaignTransition> {
         use CampaignAction as A;
         use CampaignStatus as S;
         match (self, action) {
@@ -208,9 +211,19 @@ pub struct CampaignDraft {
     pub config: Map<String, Value>,
 }
 
-fn string_list(e: &mut ValidationErrors, field: &str, items: Vec<String>, max_items: usize, max_len: usize) -> Vec<String> {
+fn string_list(
+    e: &mut ValidationErrors,
+    field: &str,
+    items: Vec<String>,
+    max_items: usize,
+    max_len: usize,
+) -> Vec<String> {
     if items.len() > max_items {
-        e.add(field, "too_many", format!("must hold at most {max_items} items"));
+        e.add(
+            field,
+            "too_many",
+            format!("must hold at most {max_items} items"),
+        );
         return Vec::new();
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
@@ -228,28 +241,55 @@ impl CampaignInput {
     pub fn validate(self) -> Result<CampaignDraft, ValidationErrors> {
         let mut e = ValidationErrors::default();
         let name = required_text(&mut e, "name", &self.name, 200);
-        let domain = self.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            if !is_valid_host_name(&d) {
-                e.add("domain", "invalid_host", "must be a host name such as example.com (no scheme or path)");
-            }
-            d
-        });
-        let keywords = string_list(&mut e, "keywords", self.keywords.unwrap_or_default(), MAX_KEYWORDS, 200);
-        let objectives = string_list(&mut e, "objectives", self.objectives.unwrap_or_default(), 100, 500);
+        let domain = self
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                if !is_valid_host_name(&d) {
+                    e.add(
+                        "domain",
+                        "invalid_host",
+                        "must be a host name such as example.com (no scheme or path)",
+                    );
+                }
+                d
+            });
+        let keywords = string_list(
+            &mut e,
+            "keywords",
+            self.keywords.unwrap_or_default(),
+            MAX_KEYWORDS,
+            200,
+        );
+        let objectives = string_list(
+            &mut e,
+            "objectives",
+            self.objectives.unwrap_or_default(),
+            100,
+            500,
+        );
         if let (Some(s), Some(end)) = (self.start_date, self.end_date)
             && end < s
         {
             e.add("end_date", "before_start", "must not be before start_date");
         }
         if let Some(b) = self.budget
-            && (!b.is_finite() || b < 0.0 || b > 1e15)
+            && (!b.is_finite() || !(0.0..=1e15).contains(&b))
         {
             e.add("budget", "out_of_range", "must be a number from 0 to 1e15");
         }
         let config = self.config.unwrap_or_default();
-        if serde_json::to_vec(&config).map_or(usize::MAX, |v| v.len()) > crate::client::MAX_METADATA_BYTES {
-            e.add("config", "too_large", "must be at most 16 KiB when serialised");
+        if serde_json::to_vec(&config).map_or(usize::MAX, |v| v.len())
+            > crate::client::MAX_METADATA_BYTES
+        {
+            e.add(
+                "config",
+                "too_large",
+                "must be at most 16 KiB when serialised",
+            );
         }
         e.finish(CampaignDraft {
             client_id: self.client_id,
@@ -347,11 +387,16 @@ mod tests {
         ];
         for from in S::ALL {
             for action in [A::Start, A::Pause, A::Resume, A::Complete, A::Cancel] {
-                let expected = legal.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+                let expected = legal
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
                 assert_eq!(from.apply(action).ok(), expected, "{from:?} {action:?}");
             }
         }
-        assert!(S::Completed.is_terminal() && S::Cancelled.is_terminal() && !S::Paused.is_terminal());
+        assert!(
+            S::Completed.is_terminal() && S::Cancelled.is_terminal() && !S::Paused.is_terminal()
+        );
     }
 
     fn input() -> CampaignInput {

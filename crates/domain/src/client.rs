@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::user::validate_email_field;
-use crate::validation::{ValidationErrors, is_iso_country, is_valid_http_url, optional_text, required_text};
+use crate::validation::{
+    ValidationErrors, is_iso_country, is_valid_http_url, optional_text, required_text,
+};
 
 /// Largest accepted `metadata` object, serialised.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
@@ -95,27 +97,48 @@ impl ClientInput {
         if self.employee_count.is_some_and(|v| v < 0) {
             e.add("employee_count", "out_of_range", "must be zero or more");
         }
-        let country = optional_text(&mut e, "country", self.country.as_deref(), 2).map(|c| c.to_ascii_uppercase());
+        let country = optional_text(&mut e, "country", self.country.as_deref(), 2)
+            .map(|c| c.to_ascii_uppercase());
         if let Some(c) = &country
             && !is_iso_country(c)
         {
-            e.add("country", "invalid_country", "must be an ISO 3166-1 alpha-2 code");
+            e.add(
+                "country",
+                "invalid_country",
+                "must be an ISO 3166-1 alpha-2 code",
+            );
         }
-        let contact_person = optional_text(&mut e, "contact_person", self.contact_person.as_deref(), 200);
+        let contact_person = optional_text(
+            &mut e,
+            "contact_person",
+            self.contact_person.as_deref(),
+            200,
+        );
         let contact_email = self
             .contact_email
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .map(|s| validate_email_field(&mut e, "contact_email", s));
-        let contact_phone = optional_text(&mut e, "contact_phone", self.contact_phone.as_deref(), 40);
+        let contact_phone =
+            optional_text(&mut e, "contact_phone", self.contact_phone.as_deref(), 40);
         if let Some(p) = &contact_phone
-            && !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            && !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         {
-            e.add("contact_phone", "invalid_phone", "may contain only digits, spaces and + - ( ) .");
+            e.add(
+                "contact_phone",
+                "invalid_phone",
+                "may contain only digits, spaces and + - ( ) .",
+            );
         }
         let metadata = self.metadata.unwrap_or_default();
         if serde_json::to_vec(&metadata).map_or(usize::MAX, |v| v.len()) > MAX_METADATA_BYTES {
-            e.add("metadata", "too_large", "must be at most 16 KiB when serialised");
+            e.add(
+                "metadata",
+                "too_large",
+                "must be at most 16 KiB when serialised",
+            );
         }
         e.finish(ClientDraft {
             company_name,
@@ -160,16 +183,26 @@ impl ClientPatch {
     /// Merges the patch over the current client and validates the result as a whole.
     pub fn apply(self, current: &Client) -> Result<ClientDraft, ValidationErrors> {
         ClientInput {
-            company_name: self.company_name.unwrap_or_else(|| current.company_name.clone()),
+            company_name: self
+                .company_name
+                .unwrap_or_else(|| current.company_name.clone()),
             industry: self.industry.unwrap_or_else(|| current.industry.clone()),
             website: self.website.unwrap_or_else(|| current.website.clone()),
             annual_revenue: self.annual_revenue.unwrap_or(current.annual_revenue),
             employee_count: self.employee_count.unwrap_or(current.employee_count),
             country: self.country.unwrap_or_else(|| current.country.clone()),
-            contact_person: self.contact_person.unwrap_or_else(|| current.contact_person.clone()),
-            contact_email: self.contact_email.unwrap_or_else(|| current.contact_email.clone()),
-            contact_phone: self.contact_phone.unwrap_or_else(|| current.contact_phone.clone()),
-            metadata: self.metadata.unwrap_or_else(|| Some(current.metadata.clone())),
+            contact_person: self
+                .contact_person
+                .unwrap_or_else(|| current.contact_person.clone()),
+            contact_email: self
+                .contact_email
+                .unwrap_or_else(|| current.contact_email.clone()),
+            contact_phone: self
+                .contact_phone
+                .unwrap_or_else(|| current.contact_phone.clone()),
+            metadata: self
+                .metadata
+                .unwrap_or_else(|| Some(current.metadata.clone())),
         }
         .validate()
     }
@@ -226,7 +259,14 @@ mod tests {
         let e = input.validate().unwrap_err();
         assert_eq!(
             e.fields(),
-            vec!["company_name", "website", "employee_count", "country", "contact_email", "contact_phone"]
+            vec![
+                "company_name",
+                "website",
+                "employee_count",
+                "country",
+                "contact_email",
+                "contact_phone"
+            ]
         );
     }
 
@@ -234,7 +274,11 @@ mod tests {
     fn metadata_is_capped() {
         let mut m = Map::new();
         m.insert("blob".into(), Value::String("y".repeat(MAX_METADATA_BYTES)));
-        let input = ClientInput { company_name: "A".into(), metadata: Some(m), ..Default::default() };
+        let input = ClientInput {
+            company_name: "A".into(),
+            metadata: Some(m),
+            ..Default::default()
+        };
         assert_eq!(input.validate().unwrap_err().fields(), vec!["metadata"]);
     }
 
@@ -256,7 +300,8 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
-        let patch: ClientPatch = serde_json::from_value(json!({"industry": null, "annual_revenue": 20})).unwrap();
+        let patch: ClientPatch =
+            serde_json::from_value(json!({"industry": null, "annual_revenue": 20})).unwrap();
         let d = patch.apply(&current).unwrap();
         assert_eq!(d.industry, None);
         assert_eq!(d.annual_revenue, Some(20));

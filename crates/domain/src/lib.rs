@@ -12,10 +12,12 @@ pub mod user;
 pub mod validation;
 
 pub use campaign::{
-    Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignInput, CampaignPatch, CampaignStats,
-    CampaignStatus, CampaignType, IllegalCampaignTransition,
+    Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignInput, CampaignPatch,
+    CampaignStats, CampaignStatus, CampaignType, IllegalCampaignTransition,
 };
-pub use client::{Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount};
+pub use client::{
+    Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount,
+};
 pub use page::{Page, PageRequest};
 pub use task::{NewTask, Task, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus};
 pub use user::{NewUser, Role, User, UserChanges, UserInput, UserPatch};

@@ -21,7 +21,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, size: DEFAULT_PAGE_SIZE }
+        Self {
+            page: 1,
+            size: DEFAULT_PAGE_SIZE,
+        }
     }
 }
 
@@ -42,7 +45,11 @@ impl PageRequest {
             errors.add("page", "out_of_range", "must be between 1 and 1000000");
         }
         if !(1..=i64::from(MAX_PAGE_SIZE)).contains(&size) {
-            errors.add("size", "out_of_range", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+            errors.add(
+                "size",
+                "out_of_range",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            );
         }
         errors.finish(Self {
             page: u32::try_from(page).unwrap_or(1),
@@ -77,11 +84,21 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from its rows, the total count and the request.
     pub fn new(items: Vec<T>, total: i64, req: PageRequest) -> Self {
-        Self { items, total, page: req.page, size: req.size }
+        Self {
+            items,
+            total,
+            page: req.page,
+            size: req.size,
+        }
     }
 
     /// Maps the items, keeping the counts.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page, size: self.size }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            size: self.size,
+        }
     }
 }

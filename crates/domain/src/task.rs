@@ -8,7 +8,9 @@ use uuid::Uuid;
 use crate::validation::ValidationErrors;
 
 /// How urgent a task is; workers claim higher priorities first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskPriority {
     Low,
@@ -20,7 +22,12 @@ pub enum TaskPriority {
 
 impl TaskPriority {
     /// Every priority, lowest first.
-    pub const ALL: [TaskPriority; 4] = [TaskPriority::Low, TaskPriority::Normal, TaskPriority::High, TaskPriority::Urgent];
+    pub const ALL: [TaskPriority; 4] = [
+        TaskPriority::Low,
+        TaskPriority::Normal,
+        TaskPriority::High,
+        TaskPriority::Urgent,
+    ];
 
     /// The serialised name.
     pub fn as_str(self) -> &'static str {
@@ -114,7 +121,10 @@ impl TaskStatus {
         use TaskStatus as S;
         match self {
             S::Pending => matches!(to, S::Running | S::Cancelled),
-            S::Running => matches!(to, S::Pending | S::Completed | S::Failed | S::Cancelled | S::TimedOut),
+            S::Running => matches!(
+                to,
+                S::Pending | S::Completed | S::Failed | S::Cancelled | S::TimedOut
+            ),
             _ => false,
         }
     }
@@ -188,7 +198,10 @@ pub struct NewTask {
 }
 
 fn is_identifier(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl TaskInput {
@@ -197,20 +210,38 @@ impl TaskInput {
     pub fn validate(self, created_by: Option<Uuid>) -> Result<NewTask, ValidationErrors> {
         let mut e = ValidationErrors::default();
         if !is_identifier(&self.agent_id) {
-            e.add("agent_id", "invalid_identifier", "must be 1-64 characters of a-z, 0-9 and '_'");
+            e.add(
+                "agent_id",
+                "invalid_identifier",
+                "must be 1-64 characters of a-z, 0-9 and '_'",
+            );
         }
         if !is_identifier(&self.task_type) {
-            e.add("task_type", "invalid_identifier", "must be 1-64 characters of a-z, 0-9 and '_'");
+            e.add(
+                "task_type",
+                "invalid_identifier",
+                "must be 1-64 characters of a-z, 0-9 and '_'",
+            );
         }
-        let input = self.input.unwrap_or_else(|| Value::Object(Default::default()));
+        let input = self
+            .input
+            .unwrap_or_else(|| Value::Object(Default::default()));
         if !input.is_object() {
             e.add("input", "not_an_object", "must be a JSON object");
         } else if serde_json::to_vec(&input).map_or(usize::MAX, |v| v.len()) > MAX_INPUT_BYTES {
-            e.add("input", "too_large", "must be at most 256 KiB when serialised");
+            e.add(
+                "input",
+                "too_large",
+                "must be at most 256 KiB when serialised",
+            );
         }
         let timeout_seconds = self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
         if !(1..=86_400).contains(&timeout_seconds) {
-            e.add("timeout_seconds", "out_of_range", "must be between 1 and 86400");
+            e.add(
+                "timeout_seconds",
+                "out_of_range",
+                "must be between 1 and 86400",
+            );
         }
         let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
         if !(1..=10).contains(&max_attempts) {
@@ -276,7 +307,11 @@ mod tests {
         ];
         for from in S::ALL {
             for to in S::ALL {
-                assert_eq!(from.can_become(to), legal.contains(&(from, to)), "{from:?}->{to:?}");
+                assert_eq!(
+                    from.can_become(to),
+                    legal.contains(&(from, to)),
+                    "{from:?}->{to:?}"
+                );
             }
         }
     }
@@ -291,9 +326,16 @@ mod tests {
 
     #[test]
     fn input_rules() {
-        let t = TaskInput { agent_id: "lead_qualification".into(), task_type: "qualify".into(), ..Default::default() };
+        let t = TaskInput {
+            agent_id: "lead_qualification".into(),
+            task_type: "qualify".into(),
+            ..Default::default()
+        };
         let n = t.clone().validate(None).unwrap();
-        assert_eq!((n.timeout_seconds, n.max_attempts, n.priority), (300, 3, TaskPriority::Normal));
+        assert_eq!(
+            (n.timeout_seconds, n.max_attempts, n.priority),
+            (300, 3, TaskPriority::Normal)
+        );
         assert!(n.input.is_object());
         let bad = TaskInput {
             agent_id: "Bad Id".into(),
@@ -302,6 +344,9 @@ mod tests {
             max_attempts: Some(11),
             ..t
         };
-        assert_eq!(bad.validate(None).unwrap_err().fields(), vec!["agent_id", "input", "timeout_seconds", "max_attempts"]);
+        assert_eq!(
+            bad.validate(None).unwrap_err().fields(),
+            vec!["agent_id", "input", "timeout_seconds", "max_attempts"]
+        );
     }
 }

@@ -92,8 +92,15 @@ pub fn validate_username(errors: &mut ValidationErrors, field: &str, username: &
     let n = username.chars().count();
     if !(3..=64).contains(&n) {
         errors.add(field, "invalid_length", "must be 3 to 64 characters");
-    } else if !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c)) {
-        errors.add(field, "invalid_characters", "may contain only a-z, 0-9, '.', '_' and '-'");
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+    {
+        errors.add(
+            field,
+            "invalid_characters",
+            "may contain only a-z, 0-9, '.', '_' and '-'",
+        );
     }
 }
 
@@ -101,13 +108,25 @@ pub fn validate_username(errors: &mut ValidationErrors, field: &str, username: &
 pub fn validate_password(errors: &mut ValidationErrors, field: &str, password: &str) {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
-        errors.add(field, "too_short", format!("must be at least {MIN_PASSWORD_LEN} characters"));
+        errors.add(
+            field,
+            "too_short",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        );
     } else if n > MAX_PASSWORD_LEN {
-        errors.add(field, "too_long", format!("must be at most {MAX_PASSWORD_LEN} characters"));
+        errors.add(
+            field,
+            "too_long",
+            format!("must be at most {MAX_PASSWORD_LEN} characters"),
+        );
     }
 }
 
-pub(crate) fn validate_email_field(errors: &mut ValidationErrors, field: &str, email: &str) -> String {
+pub(crate) fn validate_email_field(
+    errors: &mut ValidationErrors,
+    field: &str,
+    email: &str,
+) -> String {
     let e = email.trim().to_string();
     if !is_valid_email(&e) {
         errors.add(field, "invalid_email", "must be a valid e-mail address");
@@ -124,7 +143,13 @@ impl UserInput {
         let full_name = optional_text(&mut errors, "full_name", self.full_name.as_deref(), 200);
         validate_password(&mut errors, "password", &self.password);
         errors.finish((
-            NewUser { username: self.username, email, full_name, role: self.role, is_active: self.is_active },
+            NewUser {
+                username: self.username,
+                email,
+                full_name,
+                role: self.role,
+                is_active: self.is_active,
+            },
             self.password,
         ))
     }

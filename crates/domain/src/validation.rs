@@ -30,7 +30,12 @@ fn summary(errors: &[FieldError]) -> String {
 
 impl ValidationErrors {
     /// Records one violation.
-    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         self.0.push(FieldError {
             field: field.into(),
             code,
@@ -39,7 +44,11 @@ impl ValidationErrors {
     }
 
     /// A single-field error, for rules checked outside a full form.
-    pub fn single(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn single(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         let mut e = Self::default();
         e.add(field, code, message);
         e
@@ -47,7 +56,11 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was recorded, the errors otherwise.
     pub fn finish<T>(self, value: T) -> Result<T, Self> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// True when no violation was recorded.
@@ -72,9 +85,17 @@ pub(crate) fn required_text(
     if v.is_empty() {
         errors.add(field, "required", "must not be empty");
     } else if v.chars().count() > max {
-        errors.add(field, "too_long", format!("must be at most {max} characters"));
+        errors.add(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        );
     } else if v.chars().any(char::is_control) {
-        errors.add(field, "invalid_characters", "must not contain control characters");
+        errors.add(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        );
     }
     v.to_string()
 }
@@ -91,9 +112,17 @@ pub(crate) fn optional_text(
         return None;
     }
     if v.chars().count() > max {
-        errors.add(field, "too_long", format!("must be at most {max} characters"));
+        errors.add(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        );
     } else if v.chars().any(char::is_control) {
-        errors.add(field, "invalid_characters", "must not contain control characters");
+        errors.add(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        );
     }
     Some(v.to_string())
 }
@@ -138,7 +167,9 @@ pub fn is_valid_host_name(s: &str) -> bool {
 /// An absolute `http`/`https` URL with a host.
 pub fn is_valid_http_url(s: &str) -> bool {
     match url::Url::parse(s) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()),
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        }
         Err(_) => false,
     }
 }
@@ -173,10 +204,24 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", "first.last+tag@mail.example.org", "x_y@sub-domain.example.ru"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@mail.example.org",
+            "x_y@sub-domain.example.ru",
+        ] {
             assert!(is_valid_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@-b.co", "a..b@c.co", "a@b..co"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.co",
+            "a@-b.co",
+            "a..b@c.co",
+            "a@b..co",
+        ] {
             assert!(!is_valid_email(bad), "{bad}");
         }
     }

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Double, Nullable};
 use diesel_async::RunQueryDsl;
 use seo_domain::{
-    Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignStats, CampaignStatus, CampaignType, Page,
-    PageRequest,
+    Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignStats, CampaignStatus,
+    CampaignType, Page, PageRequest,
 };
 use uuid::Uuid;
 
@@ -82,8 +82,12 @@ impl CampaignRow {
 
 fn map_write_error(name: &str, client_id: Uuid) -> impl Fn(diesel::result::Error) -> DbError + '_ {
     move |e| match DbError::from(e) {
-        DbError::Conflict(_) => DbError::Conflict(format!("this client already has a campaign named '{name}'")),
-        DbError::InvalidReference(_) => DbError::InvalidReference(format!("client {client_id} does not exist")),
+        DbError::Conflict(_) => {
+            DbError::Conflict(format!("this client already has a campaign named '{name}'"))
+        }
+        DbError::InvalidReference(_) => {
+            DbError::InvalidReference(format!("client {client_id} does not exist"))
+        }
         DbError::NotFound(_) => DbError::NotFound("campaign"),
         other => other,
     }
@@ -121,7 +125,11 @@ impl Database {
     }
 
     /// Campaigns matching the filter, newest first.
-    pub async fn list_campaigns(&self, filter: CampaignFilter, page: PageRequest) -> DbResult<Page<Campaign>> {
+    pub async fn list_campaigns(
+        &self,
+        filter: CampaignFilter,
+        page: PageRequest,
+    ) -> DbResult<Page<Campaign>> {
         self.run(move |mut conn| async move {
             let (rows, total): (Vec<CampaignRow>, i64) = db_run!(conn, c => {
                 let build = || {
@@ -212,10 +220,17 @@ impl Database {
 
     /// Applies a lifecycle action. The update is conditional on the status it was decided
     /// from, so two concurrent actions cannot both win; an illegal one is a `Conflict`.
-    pub async fn transition_campaign(&self, id: Uuid, action: CampaignAction) -> DbResult<Campaign> {
+    pub async fn transition_campaign(
+        &self,
+        id: Uuid,
+        action: CampaignAction,
+    ) -> DbResult<Campaign> {
         for _ in 0..5 {
             let current = self.get_campaign(id).await?;
-            let next = current.status.apply(action).map_err(|e| DbError::Conflict(e.to_string()))?;
+            let next = current
+                .status
+                .apply(action)
+                .map_err(|e| DbError::Conflict(e.to_string()))?;
             let from = current.status;
             let updated: Option<Campaign> = self
                 .run(move |mut conn| async move {
@@ -237,7 +252,9 @@ impl Database {
             }
             // Someone else changed the status in between: decide again from the new one.
         }
-        Err(DbError::Conflict("the campaign is being changed concurrently; try again".into()))
+        Err(DbError::Conflict(
+            "the campaign is being changed concurrently; try again".into(),
+        ))
     }
 
     /// Counts by status and type, and budget totals.

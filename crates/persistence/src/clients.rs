@@ -89,7 +89,9 @@ impl ClientRow {
 
 fn name_conflict(name: &str) -> impl Fn(diesel::result::Error) -> DbError + '_ {
     move |e| match DbError::from(e) {
-        DbError::Conflict(_) => DbError::Conflict(format!("a client named '{name}' already exists")),
+        DbError::Conflict(_) => {
+            DbError::Conflict(format!("a client named '{name}' already exists"))
+        }
         DbError::NotFound(_) => DbError::NotFound("client"),
         other => other,
     }
@@ -123,7 +125,11 @@ impl Database {
     }
 
     /// Clients matching the filter, newest first.
-    pub async fn list_clients(&self, filter: ClientFilter, page: PageRequest) -> DbResult<Page<Client>> {
+    pub async fn list_clients(
+        &self,
+        filter: ClientFilter,
+        page: PageRequest,
+    ) -> DbResult<Page<Client>> {
         self.run(move |mut conn| async move {
             let (rows, total): (Vec<ClientRow>, i64) = db_run!(conn, c => {
                 let build = || {
@@ -155,7 +161,10 @@ impl Database {
                     .await?;
                 (rows, total)
             });
-            let items = rows.into_iter().map(ClientRow::into_domain).collect::<DbResult<Vec<_>>>()?;
+            let items = rows
+                .into_iter()
+                .map(ClientRow::into_domain)
+                .collect::<DbResult<Vec<_>>>()?;
             Ok(Page::new(items, total, page))
         })
         .await

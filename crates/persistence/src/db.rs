@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, SqliteConnection};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -73,11 +75,14 @@ impl DatabaseUrl {
         let url = url.trim();
         if let Some(rest) = url.strip_prefix("sqlite://") {
             if rest.is_empty() {
-                return Err(BadDatabaseUrl("sqlite:// needs a file path, e.g. sqlite://./data/seo-architects.db".into()));
+                return Err(BadDatabaseUrl(
+                    "sqlite:// needs a file path, e.g. sqlite://./data/seo-architects.db".into(),
+                ));
             }
             if rest.contains(":memory:") || rest.starts_with("file:") {
                 return Err(BadDatabaseUrl(
-                    "in-memory SQLite cannot be shared by a connection pool; give a file path".into(),
+                    "in-memory SQLite cannot be shared by a connection pool; give a file path"
+                        .into(),
                 ));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(rest)));
@@ -155,6 +160,8 @@ pub(crate) enum DbPool {
 }
 
 /// One pooled connection of either backend; bodies run on it through `db_run!`.
+// One lives on the stack per query; boxing the larger variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum DbConn {
     /// SQLite.
     Sqlite(Object<SqliteConn>),
@@ -223,7 +230,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("url", &self.url.redacted()).finish_non_exhaustive()
+        f.debug_struct("Database")
+            .field("url", &self.url.redacted())
+            .finish_non_exhaustive()
     }
 }
 
@@ -236,7 +245,11 @@ impl Database {
             DatabaseUrl::Sqlite(path) => DbPool::Sqlite(sqlite_pool(path, opts)?),
             DatabaseUrl::Postgres(u) => DbPool::Pg(pg_pool(u, opts)?),
         };
-        let db = Database { pool, rt: Handle::current(), url: url.clone() };
+        let db = Database {
+            pool,
+            rt: Handle::current(),
+            url: url.clone(),
+        };
         let deadline = Instant::now() + opts.startup_timeout;
         let mut delay = Duration::from_millis(100);
         loop {
@@ -281,14 +294,20 @@ impl Database {
                     DatabaseUrl::Sqlite(path) => {
                         let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-                        diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)?;
+                        diesel::connection::SimpleConnection::batch_execute(
+                            &mut conn,
+                            SQLITE_PRAGMAS,
+                        )?;
                         let done = conn
                             .run_pending_migrations(SQLITE_MIGRATIONS)
                             .map_err(|e| DbError::Internal(format!("migration failed: {e}")))?;
                         Ok(done.len())
                     }
                     DatabaseUrl::Postgres(u) => {
-                        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&u)
+                        let mut conn =
+                            <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(
+                                &u,
+                            )
                             .map_err(|e| DbError::Unavailable(e.to_string()))?;
                         let done = conn
                             .run_pending_migrations(PG_MIGRATIONS)
@@ -347,8 +366,7 @@ impl Database {
     }
 }
 
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 /// Builds a deadpool with our timeouts (a macro: the pool's trait bounds differ per backend).
 macro_rules! build_pool {
@@ -367,7 +385,10 @@ macro_rules! build_pool {
 fn sqlite_pool(path: &Path, opts: &DbOptions) -> DbResult<Pool<SqliteConn>> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
-            DbError::Unavailable(format!("cannot create the folder {} for the SQLite file: {e}", parent.display()))
+            DbError::Unavailable(format!(
+                "cannot create the folder {} for the SQLite file: {e}",
+                parent.display()
+            ))
         })?;
     }
     // Opening the file here turns an unwritable path into an error naming it, at start-up.
@@ -375,7 +396,12 @@ fn sqlite_pool(path: &Path, opts: &DbOptions) -> DbResult<Pool<SqliteConn>> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| DbError::Unavailable(format!("cannot open the SQLite file {} for writing: {e}", path.display())))?;
+        .map_err(|e| {
+            DbError::Unavailable(format!(
+                "cannot open the SQLite file {} for writing: {e}",
+                path.display()
+            ))
+        })?;
     let mut config = ManagerConfig::<SqliteConn>::default();
     config.custom_setup = Box::new(|url| {
         let url = url.to_string();
@@ -388,7 +414,8 @@ fn sqlite_pool(path: &Path, opts: &DbOptions) -> DbResult<Pool<SqliteConn>> {
         }
         .boxed()
     });
-    let mgr = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path.to_string_lossy(), config);
+    let mgr =
+        AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path.to_string_lossy(), config);
     build_pool!(mgr, opts)
 }
 
@@ -404,7 +431,6 @@ fn build_pool_err(e: deadpool::managed::BuildError) -> DbError {
     DbError::Internal(format!("cannot build the connection pool: {e}"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,7 +444,10 @@ mod tests {
         let e = DatabaseUrl::parse("mysql://root:pw@h/db").unwrap_err();
         assert!(e.to_string().starts_with("DATABASE_URL:"));
         assert!(!e.to_string().contains("pw"));
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

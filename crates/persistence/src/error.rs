@@ -35,15 +35,21 @@ impl From<diesel::result::Error> for DbError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::NotFound => DbError::NotFound("row"),
-            E::DatabaseError(K::UniqueViolation, info) => DbError::Conflict(format!("already exists ({})", info.message())),
+            E::DatabaseError(K::UniqueViolation, info) => {
+                DbError::Conflict(format!("already exists ({})", info.message()))
+            }
             E::DatabaseError(K::ForeignKeyViolation, _) => {
                 DbError::InvalidReference("a referenced record does not exist".into())
             }
-            E::DatabaseError(K::ClosedConnection, info) => DbError::Unavailable(info.message().to_string()),
+            E::DatabaseError(K::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_string())
+            }
             E::DatabaseError(K::Unknown, info) if is_connection_message(info.message()) => {
                 DbError::Unavailable(info.message().to_string())
             }
-            E::BrokenTransactionManager => DbError::Unavailable("broken transaction manager".into()),
+            E::BrokenTransactionManager => {
+                DbError::Unavailable("broken transaction manager".into())
+            }
             other => DbError::Internal(other.to_string()),
         }
     }

@@ -26,7 +26,10 @@ mod schema;
 mod tasks;
 mod users;
 
-pub use db::{Backend, BadDatabaseUrl, Database, DatabaseUrl, DbOptions, PoolState, redact_url, DEFAULT_DATABASE_URL};
+pub use db::{
+    Backend, BadDatabaseUrl, DEFAULT_DATABASE_URL, Database, DatabaseUrl, DbOptions, PoolState,
+    redact_url,
+};
 pub use error::{DbError, DbResult};
 pub use queue::{Claimed, ExpiredOutcome, QueueHealth};
 pub use users::UserCredentials;

@@ -62,7 +62,14 @@ fn duration_ms(started: Option<NaiveDateTime>, end: NaiveDateTime) -> Option<i64
 }
 
 /// The claim statement; placeholders differ per backend, and only PostgreSQL locks.
-fn claim_sql(owner: &str, expires: &str, started: &str, updated: &str, now: &str, lock: &str) -> String {
+fn claim_sql(
+    owner: &str,
+    expires: &str,
+    started: &str,
+    updated: &str,
+    now: &str,
+    lock: &str,
+) -> String {
     format!(
         "UPDATE tasks SET status = 'running', lease_owner = {owner}, lease_expires_at = {expires}, \
          attempts = attempts + 1, progress = 0, started_at = {started}, updated_at = {updated} \
@@ -74,7 +81,10 @@ fn claim_sql(owner: &str, expires: &str, started: &str, updated: &str, now: &str
 /// How a worker finishes a task.
 enum Finish {
     Completed(String),
-    Failed { error: String, retry_after: Option<Duration> },
+    Failed {
+        error: String,
+        retry_after: Option<Duration>,
+    },
     TimedOut(String),
 }
 
@@ -150,8 +160,18 @@ impl Database {
     }
 
     /// Completes a task with its output; `None` if `worker` no longer holds it.
-    pub async fn complete_task(&self, id: Uuid, worker: &str, output: &serde_json::Value) -> DbResult<Option<Task>> {
-        self.finish(id, worker, Finish::Completed(serde_json::to_string(output)?)).await
+    pub async fn complete_task(
+        &self,
+        id: Uuid,
+        worker: &str,
+        output: &serde_json::Value,
+    ) -> DbResult<Option<Task>> {
+        self.finish(
+            id,
+            worker,
+            Finish::Completed(serde_json::to_string(output)?),
+        )
+        .await
     }
 
     /// Fails a task. With `retry_after` and attempts left it goes back to pending, runnable
@@ -163,12 +183,26 @@ impl Database {
         error: &str,
         retry_after: Option<Duration>,
     ) -> DbResult<Option<Task>> {
-        self.finish(id, worker, Finish::Failed { error: error.to_string(), retry_after }).await
+        self.finish(
+            id,
+            worker,
+            Finish::Failed {
+                error: error.to_string(),
+                retry_after,
+            },
+        )
+        .await
     }
 
     /// Marks a task timed out; `None` if `worker` no longer holds it.
-    pub async fn time_out_task(&self, id: Uuid, worker: &str, error: &str) -> DbResult<Option<Task>> {
-        self.finish(id, worker, Finish::TimedOut(error.to_string())).await
+    pub async fn time_out_task(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+    ) -> DbResult<Option<Task>> {
+        self.finish(id, worker, Finish::TimedOut(error.to_string()))
+            .await
     }
 
     async fn finish(&self, id: Uuid, worker: &str, how: Finish) -> DbResult<Option<Task>> {
@@ -186,7 +220,10 @@ impl Database {
             };
             let ts = now();
             let took = duration_ms(started, ts);
-            let clear = (tasks::lease_owner.eq(None::<String>), tasks::lease_expires_at.eq(None::<NaiveDateTime>));
+            let clear = (
+                tasks::lease_owner.eq(None::<String>),
+                tasks::lease_expires_at.eq(None::<NaiveDateTime>),
+            );
             let row: Option<TaskRow> = match how {
                 Finish::Completed(output) => db_run!(conn, c => {
                     diesel::update(owned(id, &worker))
@@ -205,7 +242,10 @@ impl Database {
                         .await
                         .optional()
                 })?,
-                Finish::Failed { error, retry_after: Some(delay) } if attempts < max_attempts => db_run!(conn, c => {
+                Finish::Failed {
+                    error,
+                    retry_after: Some(delay),
+                } if attempts < max_attempts => db_run!(conn, c => {
                     diesel::update(owned(id, &worker))
                         .set((
                             tasks::status.eq("pending"),
@@ -220,7 +260,11 @@ impl Database {
                         .optional()
                 })?,
                 Finish::Failed { ref error, .. } | Finish::TimedOut(ref error) => {
-                    let status = if matches!(how, Finish::TimedOut(_)) { "timed_out" } else { "failed" };
+                    let status = if matches!(how, Finish::TimedOut(_)) {
+                        "timed_out"
+                    } else {
+                        "failed"
+                    };
                     db_run!(conn, c => {
                         diesel::update(owned(id, &worker))
                             .set((
@@ -368,17 +412,19 @@ impl Database {
     }
 }
 
-/// The task `id` while `worker` holds it.
-fn owned(
-    id: Uuid,
-    worker: &str,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<diesel::dsl::Filter<tasks::table, diesel::dsl::Eq<tasks::id, String>>, diesel::dsl::Eq<tasks::status, &'static str>>,
+/// The query type of [`owned`].
+type Owned = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<tasks::table, diesel::dsl::Eq<tasks::id, String>>,
+        diesel::dsl::Eq<tasks::status, &'static str>,
+    >,
     diesel::dsl::Eq<tasks::lease_owner, String>,
-> {
+>;
+
+/// The task `id` while `worker` holds it.
+fn owned(id: Uuid, worker: &str) -> Owned {
     tasks::table
         .filter(tasks::id.eq(id.to_string()))
         .filter(tasks::status.eq("running"))
         .filter(tasks::lease_owner.eq(worker.to_string()))
 }
-

@@ -8,7 +8,9 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Nullable};
 use diesel_async::RunQueryDsl;
-use seo_domain::{NewTask, Page, PageRequest, Task, TaskFilter, TaskPriority, TaskStats, TaskStatus};
+use seo_domain::{
+    NewTask, Page, PageRequest, Task, TaskFilter, TaskPriority, TaskStats, TaskStatus,
+};
 use uuid::Uuid;
 
 use crate::schema::tasks;
@@ -52,8 +54,13 @@ impl TaskRow {
             input: serde_json::from_str(&self.input)?,
             priority: TaskPriority::from_rank(self.priority)
                 .ok_or_else(|| DbError::Corrupt(format!("task priority {}", self.priority)))?,
-            status: TaskStatus::parse(&self.status).ok_or_else(|| DbError::Corrupt(format!("task status {}", self.status)))?,
-            output: self.output.as_deref().map(serde_json::from_str).transpose()?,
+            status: TaskStatus::parse(&self.status)
+                .ok_or_else(|| DbError::Corrupt(format!("task status {}", self.status)))?,
+            output: self
+                .output
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
             error: self.error,
             progress: self.progress,
             campaign_id: parse_opt_id(self.campaign_id.as_deref())?,
@@ -73,9 +80,10 @@ impl TaskRow {
 pub(crate) fn task_not_found(e: diesel::result::Error) -> DbError {
     match DbError::from(e) {
         DbError::NotFound(_) => DbError::NotFound("task"),
-        DbError::InvalidReference(_) => {
-            DbError::InvalidReference("campaign_id, client_id, parent_id or created_by names a record that does not exist".into())
-        }
+        DbError::InvalidReference(_) => DbError::InvalidReference(
+            "campaign_id, client_id, parent_id or created_by names a record that does not exist"
+                .into(),
+        ),
         other => other,
     }
 }
@@ -162,7 +170,10 @@ impl Database {
                     .await?;
                 (rows, total)
             });
-            let items = rows.into_iter().map(TaskRow::into_domain).collect::<DbResult<Vec<_>>>()?;
+            let items = rows
+                .into_iter()
+                .map(TaskRow::into_domain)
+                .collect::<DbResult<Vec<_>>>()?;
             Ok(Page::new(items, total, page))
         })
         .await
@@ -270,20 +281,14 @@ impl Database {
 }
 
 /// After a conditional write matched nothing: `NotFound` if the task is gone, else `Conflict`.
-pub(crate) async fn self_state_error(conn: &mut crate::db::DbConn, sid: &str, conflict: &str) -> DbError {
-    let exists: Result<bool, diesel::result::Error> = {
-        let conn = conn;
-        match conn {
-            crate::db::DbConn::Sqlite(obj) => {
-                let c: &mut crate::db::SqliteConn = &mut **obj;
-                diesel::select(diesel::dsl::exists(tasks::table.find(sid))).get_result(c).await
-            }
-            crate::db::DbConn::Pg(obj) => {
-                let c: &mut diesel_async::AsyncPgConnection = &mut **obj;
-                diesel::select(diesel::dsl::exists(tasks::table.find(sid))).get_result(c).await
-            }
-        }
-    };
+pub(crate) async fn self_state_error(
+    mut conn: &mut crate::db::DbConn,
+    sid: &str,
+    conflict: &str,
+) -> DbError {
+    let exists: Result<bool, diesel::result::Error> = db_run!(conn, c => {
+        diesel::select(diesel::dsl::exists(tasks::table.find(sid))).get_result(c).await
+    });
     match exists {
         Ok(true) => DbError::Conflict(conflict.to_string()),
         Ok(false) => DbError::NotFound("task"),

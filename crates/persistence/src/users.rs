@@ -26,7 +26,8 @@ struct UserRow {
 
 impl UserRow {
     fn into_domain(self) -> DbResult<(User, String)> {
-        let role = Role::parse(&self.role).ok_or_else(|| DbError::Corrupt(format!("unknown role {}", self.role)))?;
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| DbError::Corrupt(format!("unknown role {}", self.role)))?;
         Ok((
             User {
                 id: parse_id(&self.id)?,
@@ -55,7 +56,10 @@ pub struct UserCredentials {
 
 impl std::fmt::Debug for UserCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserCredentials").field("user", &self.user).field("password_hash", &"***").finish()
+        f.debug_struct("UserCredentials")
+            .field("user", &self.user)
+            .field("password_hash", &"***")
+            .finish()
     }
 }
 
@@ -128,7 +132,10 @@ impl Database {
             })
             .map_err(|e| not_found(e.into()))?;
             let (user, password_hash) = row.into_domain()?;
-            Ok(UserCredentials { user, password_hash })
+            Ok(UserCredentials {
+                user,
+                password_hash,
+            })
         })
         .await
     }
@@ -147,7 +154,10 @@ impl Database {
                     .await?;
                 (rows, total)
             });
-            let items = rows.into_iter().map(|r| r.into_domain().map(|(u, _)| u)).collect::<DbResult<Vec<_>>>()?;
+            let items = rows
+                .into_iter()
+                .map(|r| r.into_domain().map(|(u, _)| u))
+                .collect::<DbResult<Vec<_>>>()?;
             Ok(Page::new(items, total, page))
         })
         .await
@@ -184,7 +194,11 @@ impl Database {
                     .execute(c)
                     .await
             })?;
-            if n == 0 { Err(DbError::NotFound("user")) } else { Ok(()) }
+            if n == 0 {
+                Err(DbError::NotFound("user"))
+            } else {
+                Ok(())
+            }
         })
         .await
     }

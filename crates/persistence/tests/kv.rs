@@ -15,21 +15,50 @@ async fn window_counters_count_and_reset() {
         let b = kv.incr_window("rl:a", w).await.unwrap();
         assert_eq!((a.count, b.count), (1, 2), "{}", kv.backend());
         assert!(b.resets_in <= w && b.resets_in > Duration::ZERO);
-        assert_eq!(kv.incr_window("rl:other", w).await.unwrap().count, 1, "keys are independent");
+        assert_eq!(
+            kv.incr_window("rl:other", w).await.unwrap().count,
+            1,
+            "keys are independent"
+        );
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(kv.incr_window("rl:a", w).await.unwrap().count, 1, "{}: a new window", kv.backend());
+        assert_eq!(
+            kv.incr_window("rl:a", w).await.unwrap().count,
+            1,
+            "{}: a new window",
+            kv.backend()
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_expire_and_set_nx_is_exclusive() {
     for kv in common::kv_backends().await {
-        kv.set_ex("k", "v", Duration::from_millis(200)).await.unwrap();
-        assert_eq!(kv.get("k").await.unwrap().as_deref(), Some("v"), "{}", kv.backend());
-        assert!(!kv.set_nx_ex("k", "w", Duration::from_secs(5)).await.unwrap());
+        kv.set_ex("k", "v", Duration::from_millis(200))
+            .await
+            .unwrap();
+        assert_eq!(
+            kv.get("k").await.unwrap().as_deref(),
+            Some("v"),
+            "{}",
+            kv.backend()
+        );
+        assert!(
+            !kv.set_nx_ex("k", "w", Duration::from_secs(5))
+                .await
+                .unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(kv.get("k").await.unwrap(), None, "{}: expired", kv.backend());
-        assert!(kv.set_nx_ex("k", "w", Duration::from_secs(5)).await.unwrap());
+        assert_eq!(
+            kv.get("k").await.unwrap(),
+            None,
+            "{}: expired",
+            kv.backend()
+        );
+        assert!(
+            kv.set_nx_ex("k", "w", Duration::from_secs(5))
+                .await
+                .unwrap()
+        );
         assert!(kv.delete("k").await.unwrap());
         assert!(!kv.delete("k").await.unwrap());
         assert_eq!(kv.get("missing").await.unwrap(), None);
@@ -46,10 +75,24 @@ async fn publish_reaches_every_subscriber() {
         kv.publish("events", "one").await.unwrap();
         kv.publish("events", "two").await.unwrap();
         for s in [&mut s1, &mut s2] {
-            let got = tokio::time::timeout(Duration::from_secs(5), async { (s.recv().await, s.recv().await) }).await.unwrap();
-            assert_eq!(got, (Some("one".into()), Some("two".into())), "{}", kv.backend());
+            let got = tokio::time::timeout(Duration::from_secs(5), async {
+                (s.recv().await, s.recv().await)
+            })
+            .await
+            .unwrap();
+            assert_eq!(
+                got,
+                (Some("one".into()), Some("two".into())),
+                "{}",
+                kv.backend()
+            );
         }
-        assert!(tokio::time::timeout(Duration::from_millis(100), other.recv()).await.is_err(), "channels are separate");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), other.recv())
+                .await
+                .is_err(),
+            "channels are separate"
+        );
     }
 }
 
@@ -58,13 +101,18 @@ async fn publish_reaches_every_subscriber() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_is_shared_between_instances() {
     let prefix = format!("shared-{}", uuid::Uuid::new_v4().simple());
-    let (Some(a), Some(b)) = (common::redis_kv(&prefix).await, common::redis_kv(&prefix).await) else {
+    let (Some(a), Some(b)) = (
+        common::redis_kv(&prefix).await,
+        common::redis_kv(&prefix).await,
+    ) else {
         eprintln!("TEST_REDIS_URL not set: skipped");
         return;
     };
     let mut sub = b.subscribe("tasks").await.unwrap();
     a.publish("tasks", "from a").await.unwrap();
-    let got = tokio::time::timeout(Duration::from_secs(5), sub.recv()).await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), sub.recv())
+        .await
+        .unwrap();
     assert_eq!(got.as_deref(), Some("from a"));
     let w = Duration::from_secs(10);
     a.incr_window("n", w).await.unwrap();

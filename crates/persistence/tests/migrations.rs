@@ -31,10 +31,10 @@ async fn sqlite_columns(path: &std::path::Path) -> BTreeSet<(String, String, Str
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
         );
         diesel::RunQueryDsl::load::<Col>(q, &mut c)
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.table_name, c.column_name, c.nullable))
-        .collect()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.table_name, c.column_name, c.nullable))
+            .collect()
     })
     .await
     .unwrap()
@@ -45,22 +45,40 @@ async fn sqlite_and_postgres_schemas_match() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parity.db");
     let url = seo_persistence::DatabaseUrl::Sqlite(path.clone());
-    let db = seo_persistence::Database::connect(&url, &seo_persistence::DbOptions::for_backend(url.backend())).await.unwrap();
+    let db = seo_persistence::Database::connect(
+        &url,
+        &seo_persistence::DbOptions::for_backend(url.backend()),
+    )
+    .await
+    .unwrap();
     assert_eq!(db.migrate().await.unwrap(), 1);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations are idempotent");
     let lite = sqlite_columns(&path).await;
-    assert!(lite.iter().any(|(t, c, _)| t == "tasks" && c == "lease_expires_at"));
+    assert!(
+        lite.iter()
+            .any(|(t, c, _)| t == "tasks" && c == "lease_expires_at")
+    );
 
-    let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) else {
+    let Some(admin) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
         eprintln!("TEST_DATABASE_URL not set: PostgreSQL half of the parity check skipped");
         return;
     };
     let mut c = AsyncPgConnection::establish(&admin).await.unwrap();
     // Recreate in a fresh schema so the query below sees exactly one migration set.
     let s = format!("parity_{}", uuid::Uuid::new_v4().simple());
-    c.batch_execute(&format!("CREATE SCHEMA {s}")).await.unwrap();
+    c.batch_execute(&format!("CREATE SCHEMA {s}"))
+        .await
+        .unwrap();
     let url = seo_persistence::DatabaseUrl::parse(&common::with_search_path(&admin, &s)).unwrap();
-    let pdb = seo_persistence::Database::connect(&url, &seo_persistence::DbOptions::for_backend(url.backend())).await.unwrap();
+    let pdb = seo_persistence::Database::connect(
+        &url,
+        &seo_persistence::DbOptions::for_backend(url.backend()),
+    )
+    .await
+    .unwrap();
     assert_eq!(pdb.migrate().await.unwrap(), 1);
     let cols: BTreeSet<(String, String, String)> = diesel::sql_query(format!(
         "SELECT table_name::text AS table_name, column_name::text AS column_name, is_nullable::text AS nullable \
@@ -72,6 +90,8 @@ async fn sqlite_and_postgres_schemas_match() {
     .into_iter()
     .map(|c| (c.table_name, c.column_name, c.nullable))
     .collect();
-    c.batch_execute(&format!("DROP SCHEMA {s} CASCADE")).await.unwrap();
+    c.batch_execute(&format!("DROP SCHEMA {s} CASCADE"))
+        .await
+        .unwrap();
     assert_eq!(lite, cols, "SQLite and PostgreSQL migrations differ");
 }

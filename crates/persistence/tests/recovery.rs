@@ -4,7 +4,13 @@
 
 mod common;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+#[derive(diesel::QueryableByName)]
+struct Killed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_recovers_after_the_server_drops_every_connection() {
@@ -23,11 +29,19 @@ async fn pool_recovers_after_the_server_drops_every_connection() {
     let admin = std::env::var("TEST_DATABASE_URL").unwrap();
     let mut c = AsyncPgConnection::establish(&admin).await.unwrap();
     let app = t.pg_schema().unwrap();
-    c.batch_execute(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'"
-    ))
+    let killed: Vec<Killed> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = '{app}') t"
+        )),
+        &mut c,
+    )
     .await
     .unwrap();
+    assert!(
+        killed[0].n >= 1,
+        "the test really dropped pooled connections"
+    );
 
     // The next calls succeed on fresh connections.
     let mut ok = 0;

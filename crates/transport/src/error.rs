@@ -30,7 +30,12 @@ pub struct ApiError {
 impl ApiError {
     /// Any status with a snake_case code and a message a client may read.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// Adds structured details (e.g. per-field errors).
@@ -41,7 +46,11 @@ impl ApiError {
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     /// 400.
@@ -57,13 +66,21 @@ impl ApiError {
     /// 500 with the cause logged, never shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(cause = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal server error; quote the request id when reporting it")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal server error; quote the request id when reporting it",
+        )
     }
 
     /// 503 with the cause logged, never shown.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::error!(cause = %cause, "dependency unavailable");
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "a backing service is unavailable; try again shortly")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "a backing service is unavailable; try again shortly",
+        )
     }
 
     /// The machine-readable code.
@@ -74,7 +91,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -113,8 +136,12 @@ impl ResponseError for ApiError {
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         let details = serde_json::to_value(&e.0).unwrap_or(Value::Null);
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", "one or more fields are invalid")
-            .with_details(serde_json::json!({ "fields": details }))
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "one or more fields are invalid",
+        )
+        .with_details(serde_json::json!({ "fields": details }))
     }
 }
 
@@ -123,7 +150,9 @@ impl From<DbError> for ApiError {
         match e {
             DbError::NotFound(what) => ApiError::not_found(what),
             DbError::Conflict(m) => ApiError::conflict(m),
-            DbError::InvalidReference(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reference", m),
+            DbError::InvalidReference(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reference", m)
+            }
             DbError::Unavailable(m) => ApiError::unavailable(m),
             other @ (DbError::Corrupt(_) | DbError::Internal(_)) => ApiError::internal(other),
         }

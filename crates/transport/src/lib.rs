@@ -18,7 +18,11 @@ pub use state::AppState;
 
 /// Unmatched paths answer in the JSON error shape.
 async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found(&format!("route {} {}", req.method(), req.path())))
+    Err(ApiError::not_found(&format!(
+        "route {} {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 /// Builds the application with its middleware stack (outermost first): request id and

@@ -31,14 +31,20 @@ pub struct RequestId(pub String);
 
 fn accept(incoming: Option<&HeaderValue>) -> Option<String> {
     let s = incoming?.to_str().ok()?;
-    let ok = !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
     ok.then(|| s.to_string())
 }
 
 /// Middleware: assigns the id, runs the rest inside its span and task-local, turns any
 /// error into its response there (so error bodies carry the id), echoes the header and
 /// logs one line per request with route, status and latency.
-pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = accept(req.headers().get(&HEADER)).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
@@ -68,7 +74,12 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
                 response.headers_mut().insert(HEADER, v);
             }
             let _enter = span.enter();
-            tracing::warn!(status = response.status().as_u16(), route = "unmatched", latency_ms = start.elapsed().as_secs_f64() * 1000.0, "request failed in middleware");
+            tracing::warn!(
+                status = response.status().as_u16(),
+                route = "unmatched",
+                latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+                "request failed in middleware"
+            );
             return Err(actix_web::error::InternalError::from_response(e, response).into());
         }
     };
@@ -76,7 +87,10 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         res.headers_mut().insert(HEADER, v);
     }
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     let _enter = span.enter();
     if status >= 500 {
@@ -93,8 +107,14 @@ mod tests {
 
     #[test]
     fn only_sane_ids_are_accepted() {
-        assert_eq!(accept(Some(&HeaderValue::from_static("abc-123"))).as_deref(), Some("abc-123"));
-        assert_eq!(accept(Some(&HeaderValue::from_static("bad id with spaces"))), None);
+        assert_eq!(
+            accept(Some(&HeaderValue::from_static("abc-123"))).as_deref(),
+            Some("abc-123")
+        );
+        assert_eq!(
+            accept(Some(&HeaderValue::from_static("bad id with spaces"))),
+            None
+        );
         assert_eq!(accept(Some(&HeaderValue::from_static(""))), None);
         let long = "a".repeat(129);
         assert_eq!(accept(Some(&HeaderValue::from_str(&long).unwrap())), None);

@@ -24,6 +24,12 @@ pub struct AppState {
 impl AppState {
     /// Builds the state.
     pub fn new(db: Database, kv: Arc<dyn Kv>, kv_required: bool, instance_id: String) -> Self {
-        Self { db, kv, kv_required, instance_id, started_at: Instant::now() }
+        Self {
+            db,
+            kv,
+            kv_required,
+            instance_id,
+            started_at: Instant::now(),
+        }
     }
 }

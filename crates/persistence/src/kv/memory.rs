@@ -39,7 +39,11 @@ impl MemoryKv {
         // A poisoned lock only means another thread panicked mid-update of a plain map;
         // the map is still structurally valid, so keep serving.
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if self.ops.fetch_add(1, Ordering::Relaxed) % 1024 == 0 {
+        if self
+            .ops
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
             map.retain(|_, e| e.expires_at > now);
         }
         f(&mut map, now)
@@ -47,7 +51,9 @@ impl MemoryKv {
 
     fn sender(&self, channel: &str) -> broadcast::Sender<String> {
         let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(channel.to_string()).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).clone()
+        map.entry(channel.to_string())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .clone()
     }
 }
 
@@ -67,19 +73,34 @@ impl Kv for MemoryKv {
                 .entry(key.to_string())
                 .and_modify(|e| {
                     if e.expires_at <= now {
-                        *e = Entry { value: "0".into(), expires_at: now + window };
+                        *e = Entry {
+                            value: "0".into(),
+                            expires_at: now + window,
+                        };
                     }
                 })
-                .or_insert_with(|| Entry { value: "0".into(), expires_at: now + window });
+                .or_insert_with(|| Entry {
+                    value: "0".into(),
+                    expires_at: now + window,
+                });
             let count = e.value.parse::<u64>().unwrap_or(0) + 1;
             e.value = count.to_string();
-            WindowCount { count, resets_in: e.expires_at.saturating_duration_since(now) }
+            WindowCount {
+                count,
+                resets_in: e.expires_at.saturating_duration_since(now),
+            }
         }))
     }
 
     async fn set_ex(&self, key: &str, value: &str, ttl: Duration) -> Result<(), KvError> {
         self.with_entries(|map, now| {
-            map.insert(key.to_string(), Entry { value: value.to_string(), expires_at: now + ttl });
+            map.insert(
+                key.to_string(),
+                Entry {
+                    value: value.to_string(),
+                    expires_at: now + ttl,
+                },
+            );
         });
         Ok(())
     }
@@ -88,14 +109,24 @@ impl Kv for MemoryKv {
         Ok(self.with_entries(|map, now| match map.get(key) {
             Some(e) if e.expires_at > now => false,
             _ => {
-                map.insert(key.to_string(), Entry { value: value.to_string(), expires_at: now + ttl });
+                map.insert(
+                    key.to_string(),
+                    Entry {
+                        value: value.to_string(),
+                        expires_at: now + ttl,
+                    },
+                );
                 true
             }
         }))
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
-        Ok(self.with_entries(|map, now| map.get(key).filter(|e| e.expires_at > now).map(|e| e.value.clone())))
+        Ok(self.with_entries(|map, now| {
+            map.get(key)
+                .filter(|e| e.expires_at > now)
+                .map(|e| e.value.clone())
+        }))
     }
 
     async fn delete(&self, key: &str) -> Result<bool, KvError> {

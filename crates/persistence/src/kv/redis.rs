@@ -41,7 +41,10 @@ pub struct RedisKv {
 
 impl std::fmt::Debug for RedisKv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisKv").field("url", &self.redacted_url).field("prefix", &self.prefix).finish()
+        f.debug_struct("RedisKv")
+            .field("url", &self.redacted_url)
+            .field("prefix", &self.prefix)
+            .finish()
     }
 }
 
@@ -51,9 +54,14 @@ fn unavailable(e: impl std::fmt::Display) -> KvError {
 
 impl RedisKv {
     /// Connects, retrying with backoff for up to `startup_timeout` while Redis does not answer.
-    pub async fn connect(url: &str, prefix: &str, startup_timeout: Duration) -> Result<Self, KvError> {
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        startup_timeout: Duration,
+    ) -> Result<Self, KvError> {
         let redacted_url = redact_url(url);
-        let client = redis::Client::open(url).map_err(|e| KvError::Config(format!("{redacted_url}: {e}")))?;
+        let client = redis::Client::open(url)
+            .map_err(|e| KvError::Config(format!("{redacted_url}: {e}")))?;
         let mut cfg = Config::from_url(url);
         cfg.pool = Some(deadpool_redis::PoolConfig {
             max_size: 32,
@@ -64,7 +72,9 @@ impl RedisKv {
             },
             ..Default::default()
         });
-        let pool = cfg.create_pool(Some(Runtime::Tokio1)).map_err(|e| KvError::Config(e.to_string()))?;
+        let pool = cfg
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|e| KvError::Config(e.to_string()))?;
         let kv = RedisKv {
             pool,
             client,
@@ -149,7 +159,10 @@ impl Kv for RedisKv {
     async fn ping(&self) -> Result<Duration, KvError> {
         let start = Instant::now();
         let mut c = self.conn().await?;
-        redis::cmd("PING").query_async::<String>(&mut c).await.map_err(unavailable)?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut c)
+            .await
+            .map_err(unavailable)?;
         Ok(start.elapsed())
     }
 
@@ -163,7 +176,10 @@ impl Kv for RedisKv {
             .invoke_async(&mut c)
             .await
             .map_err(unavailable)?;
-        Ok(WindowCount { count, resets_in: Duration::from_millis(u64::try_from(ttl_ms.max(0)).unwrap_or(0)) })
+        Ok(WindowCount {
+            count,
+            resets_in: Duration::from_millis(u64::try_from(ttl_ms.max(0)).unwrap_or(0)),
+        })
     }
 
     async fn set_ex(&self, key: &str, value: &str, ttl: Duration) -> Result<(), KvError> {
@@ -207,7 +223,10 @@ impl Kv for RedisKv {
 
     async fn publish(&self, channel: &str, message: &str) -> Result<(), KvError> {
         let mut c = self.conn().await?;
-        let _receivers: u64 = c.publish(self.key(channel), message).await.map_err(unavailable)?;
+        let _receivers: u64 = c
+            .publish(self.key(channel), message)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -235,7 +254,12 @@ impl Kv for RedisKv {
 }
 
 impl RedisKv {
-    fn spawn_listener_with(&self, channel: String, tx: broadcast::Sender<String>, pubsub: redis::aio::PubSub) {
+    fn spawn_listener_with(
+        &self,
+        channel: String,
+        tx: broadcast::Sender<String>,
+        pubsub: redis::aio::PubSub,
+    ) {
         let this = self.clone();
         tokio::spawn(async move {
             let mut stream = pubsub.into_on_message();

@@ -22,10 +22,15 @@ impl Drop for TestDb {
         if let Some((admin, schema)) = self.pg_schema.take() {
             // Drop runs outside async (possibly while unwinding): use a private runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(mut c) = AsyncPgConnection::establish(&admin).await {
-                        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+                        let _ = c
+                            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .await;
                     }
                 });
             })
@@ -44,9 +49,16 @@ impl TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::Sqlite(dir.path().join("test.db"));
-    let db = Database::connect(&url, &DbOptions::for_backend(url.backend())).await.unwrap();
+    let db = Database::connect(&url, &DbOptions::for_backend(url.backend()))
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
-    TestDb { db, name: "sqlite", _dir: Some(dir), pg_schema: None }
+    TestDb {
+        db,
+        name: "sqlite",
+        _dir: Some(dir),
+        pg_schema: None,
+    }
 }
 
 /// A PostgreSQL URL whose connections use `schema` as their search path.
@@ -56,14 +68,27 @@ pub fn with_search_path(url: &str, schema: &str) -> String {
 }
 
 pub async fn postgres() -> Option<TestDb> {
-    let admin = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut c = AsyncPgConnection::establish(&admin).await.expect("TEST_DATABASE_URL reachable");
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    let mut c = AsyncPgConnection::establish(&admin)
+        .await
+        .expect("TEST_DATABASE_URL reachable");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
     let url = DatabaseUrl::parse(&with_search_path(&admin, &schema)).unwrap();
-    let db = Database::connect(&url, &DbOptions::for_backend(url.backend())).await.unwrap();
+    let db = Database::connect(&url, &DbOptions::for_backend(url.backend()))
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
-    Some(TestDb { db, name: "postgres", _dir: None, pg_schema: Some((admin, schema)) })
+    Some(TestDb {
+        db,
+        name: "postgres",
+        _dir: None,
+        pg_schema: Some((admin, schema)),
+    })
 }
 
 /// SQLite always; PostgreSQL as well when configured.
@@ -85,6 +110,12 @@ pub async fn kv_backends() -> Vec<Arc<dyn Kv>> {
 }
 
 pub async fn redis_kv(prefix: &str) -> Option<RedisKv> {
-    let url = std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty())?;
-    Some(RedisKv::connect(&url, prefix, Duration::from_secs(5)).await.expect("TEST_REDIS_URL reachable"))
+    let url = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    Some(
+        RedisKv::connect(&url, prefix, Duration::from_secs(5))
+            .await
+            .expect("TEST_REDIS_URL reachable"),
+    )
 }

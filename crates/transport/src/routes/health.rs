@@ -45,15 +45,29 @@ struct Probe {
 }
 
 impl Probe {
-    fn from<E: std::fmt::Display>(r: Result<Result<Duration, E>, tokio::time::error::Elapsed>) -> Self {
+    fn from<E: std::fmt::Display>(
+        r: Result<Result<Duration, E>, tokio::time::error::Elapsed>,
+    ) -> Self {
         match r {
-            Ok(Ok(d)) => Probe { status: "up", latency_ms: Some(d.as_secs_f64() * 1000.0), error: None },
+            Ok(Ok(d)) => Probe {
+                status: "up",
+                latency_ms: Some(d.as_secs_f64() * 1000.0),
+                error: None,
+            },
             // The cause is logged; the public body says only what kind of failure it was.
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "health probe failed");
-                Probe { status: "down", latency_ms: None, error: Some("unreachable".into()) }
+                Probe {
+                    status: "down",
+                    latency_ms: None,
+                    error: Some("unreachable".into()),
+                }
             }
-            Err(_) => Probe { status: "down", latency_ms: None, error: Some("timed out".into()) },
+            Err(_) => Probe {
+                status: "down",
+                latency_ms: None,
+                error: Some("timed out".into()),
+            },
         }
     }
 
@@ -79,7 +93,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         "status": if ready { "ready" } else { "not_ready" },
         "checks": { "database": db, "kv": kv },
     });
-    if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
 }
 
 /// `GET /health`: every component with its status and latency. `healthy` when all are up,
@@ -123,10 +141,17 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "queue": queue,
         }
     });
-    if required_up { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+    if required_up {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
 }
 
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(root).service(live).service(ready).service(health);
+    cfg.service(root)
+        .service(live)
+        .service(ready)
+        .service(health);
 }
