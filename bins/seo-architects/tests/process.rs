@@ -211,7 +211,7 @@ fn migrate_applies_and_exits() {
     );
     assert!(db.exists());
     let log = String::from_utf8_lossy(&out.stdout);
-    assert!(log.contains("\"migrations_applied\":1"), "{log}");
+    assert!(log.contains("\"migrations_applied\":2"), "{log}");
     let again = command(dir.path())
         .env("DATABASE_URL", &url)
         .arg("migrate")

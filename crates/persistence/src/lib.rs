@@ -23,6 +23,7 @@ pub mod error;
 pub mod kv;
 mod queue;
 mod schema;
+mod settings;
 mod tasks;
 mod users;
 

@@ -87,4 +87,13 @@ diesel::table! {
 }
 
 diesel::joinable!(campaigns -> clients (client_id));
-diesel::allow_tables_to_appear_in_same_query!(users, clients, campaigns, tasks);
+
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(users, clients, campaigns, tasks, app_settings);

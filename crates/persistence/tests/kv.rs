@@ -59,6 +59,8 @@ async fn keys_expire_and_set_nx_is_exclusive() {
                 .await
                 .unwrap()
         );
+        let many = kv.get_many(&["k".into(), "missing".into()]).await.unwrap();
+        assert_eq!(many, vec![Some("w".to_string()), None]);
         assert!(kv.delete("k").await.unwrap());
         assert!(!kv.delete("k").await.unwrap());
         assert_eq!(kv.get("missing").await.unwrap(), None);

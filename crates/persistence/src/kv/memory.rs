@@ -129,6 +129,12 @@ impl Kv for MemoryKv {
         }))
     }
 
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, KvError> {
+        Ok(self.with_entries(|map, now| {
+            keys.iter().map(|k| map.get(k).filter(|e| e.expires_at > now).map(|e| e.value.clone())).collect()
+        }))
+    }
+
     async fn delete(&self, key: &str) -> Result<bool, KvError> {
         Ok(self.with_entries(|map, now| map.remove(key).is_some_and(|e| e.expires_at > now)))
     }

@@ -83,6 +83,9 @@ pub trait Kv: Send + Sync + std::fmt::Debug + 'static {
     /// The value of `key`, if set and not expired.
     async fn get(&self, key: &str) -> Result<Option<String>, KvError>;
 
+    /// The values of several keys in one round trip, in order.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, KvError>;
+
     /// Removes `key`; `true` if it existed.
     async fn delete(&self, key: &str) -> Result<bool, KvError>;
 

@@ -215,6 +215,18 @@ impl Kv for RedisKv {
         c.get(self.key(key)).await.map_err(unavailable)
     }
 
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, KvError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = self.conn().await?;
+        let mut cmd = redis::cmd("MGET");
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        cmd.query_async(&mut c).await.map_err(unavailable)
+    }
+
     async fn delete(&self, key: &str) -> Result<bool, KvError> {
         let mut c = self.conn().await?;
         let n: u64 = c.del(self.key(key)).await.map_err(unavailable)?;

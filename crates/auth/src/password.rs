@@ -1,0 +1,70 @@
+//! argon2id password hashing. Hashing is deliberately slow, so it runs on a blocking thread.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::AuthError;
+
+fn hasher() -> Argon2<'static> {
+    // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+pub async fn hash_password(password: &str) -> Result<String, AuthError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        hasher()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AuthError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AuthError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a PHC string. A malformed hash never matches.
+pub async fn verify_password(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    tokio::task::spawn_blocking(move || hasher().verify_password(password.as_bytes(), phc.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+/// A hash of no real password, verified against when a username does not exist so that a
+/// login for an unknown user takes as long as one with a wrong password.
+pub(crate) const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zl9d8l8nZ2QmHk7b0QvUZc2vq3TzZ2pQ0kq8fH7Jp2w";
+
+/// A random password of 20 characters from an unambiguous alphabet.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_are_salted() {
+        let a = hash_password("correct horse").await.unwrap();
+        let b = hash_password("correct horse").await.unwrap();
+        assert!(a.starts_with("$argon2id$"));
+        assert_ne!(a, b, "salted");
+        assert!(verify_password("correct horse", &a).await);
+        assert!(!verify_password("wrong horse", &a).await);
+        assert!(!verify_password("x", "not a hash").await);
+        assert!(!verify_password("x", DUMMY_HASH).await);
+    }
+
+    #[test]
+    fn random_passwords_differ() {
+        let (a, b) = (random_password(), random_password());
+        assert_eq!(a.len(), 20);
+        assert_ne!(a, b);
+    }
+}
