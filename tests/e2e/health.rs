@@ -196,7 +196,10 @@ impl seo_persistence::kv::Kv for DownKv {
     async fn get(&self, _: &str) -> Result<Option<String>, seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
-    async fn get_many(&self, _: &[String]) -> Result<Vec<Option<String>>, seo_persistence::kv::KvError> {
+    async fn get_many(
+        &self,
+        _: &[String],
+    ) -> Result<Vec<Option<String>>, seo_persistence::kv::KvError> {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
     async fn delete(&self, _: &str) -> Result<bool, seo_persistence::kv::KvError> {

@@ -22,6 +22,50 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage users without the API.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// `users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user. The password is read from stdin with --password-stdin, else generated and printed once.
+    Create {
+        /// Login name: 3-64 of a-z 0-9 . _ -
+        #[arg(long)]
+        username: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// admin, manager or operator.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        full_name: Option<String>,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for a user (and end their sessions).
+    ResetPassword {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Convenient defaults (generated secret, any admin password).
+    Development,
+    /// Refuses unsafe settings at start-up.
+    Production,
 }
 
 /// Log line format.
@@ -85,6 +129,88 @@ pub struct Config {
         global = true
     )]
     pub shutdown_timeout_seconds: u64,
+    /// `production` refuses a missing JWT secret, a default admin password and CORS `*`.
+    #[arg(
+        long,
+        env = "ENVIRONMENT",
+        value_enum,
+        default_value = "development",
+        global = true,
+        ignore_case = true
+    )]
+    pub environment: Environment,
+    /// HS256 signing secret (at least 32 characters in production). Unset: generated and stored in the database.
+    #[arg(long, env = "JWT_SECRET_KEY", global = true, hide_env_values = true)]
+    pub jwt_secret_key: Option<String>,
+    /// Access-token lifetime in minutes.
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_EXPIRE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub access_token_expire_minutes: u64,
+    /// Refresh-token lifetime in days.
+    #[arg(
+        long,
+        env = "REFRESH_TOKEN_EXPIRE_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub refresh_token_expire_days: u64,
+    /// Password of the `admin` user created on first start (empty user table). Unset: random, logged once.
+    #[arg(long, env = "ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Allowed CORS origins, comma-separated (`*` for any; not allowed in production). Unset: no cross-origin access.
+    #[arg(long, env = "CORS_ORIGINS", global = true, value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Proxies whose X-Forwarded-For is believed: IPs or CIDRs, comma-separated.
+    #[arg(long, env = "TRUSTED_PROXIES", global = true, value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Rate limiting on or off.
+    #[arg(long, env = "RATE_LIMIT_ENABLED", default_value = "true", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub rate_limit_enabled: bool,
+    /// Requests per minute per user (authenticated) or per client IP.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_REQUESTS_PER_MINUTE",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_limit_requests_per_minute: u64,
+    /// Login attempts per IP and username per window.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_LOGIN_ATTEMPTS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub rate_limit_login_attempts: u64,
+    /// Login window in seconds.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_LOGIN_WINDOW_SECONDS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub rate_limit_login_window_seconds: u64,
+    /// When Redis is unreachable: allow requests (true) or refuse them with 503 (false).
+    #[arg(long, env = "RATE_LIMIT_FAIL_OPEN", default_value = "true", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub rate_limit_fail_open: bool,
+    /// Require `Content-Type: application/json` on JSON bodies (415 otherwise).
+    #[arg(long, env = "VALIDATION_ENABLED", default_value = "true", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub validation_enabled: bool,
+    /// Reject unknown fields in JSON bodies (422).
+    #[arg(long, env = "VALIDATION_STRICT_MODE", default_value = "false", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub validation_strict_mode: bool,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(
+        long,
+        env = "MAX_REQUEST_SIZE",
+        default_value_t = 1_048_576,
+        global = true
+    )]
+    pub max_request_size: usize,
 }
 
 impl Config {

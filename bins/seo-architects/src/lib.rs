@@ -15,7 +15,11 @@ use seo_persistence::kv::{DEFAULT_PREFIX, Kv, MemoryKv, RedisKv};
 use seo_persistence::{Database, DatabaseUrl, DbError, DbOptions};
 use seo_transport::AppState;
 
-pub use config::{Cli, Command, Config};
+pub use config::{Cli, Command, Config, Environment, UsersCommand};
+
+use seo_auth::{AuthConfig, AuthError, AuthService};
+use seo_transport::HttpConfig;
+use seo_transport::config::{IpNet, RateLimitConfig};
 
 /// Why start-up failed. Configuration problems exit with 2, unreachable dependencies with 1.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +106,147 @@ pub async fn open_kv(config: &Config) -> Result<(Arc<dyn Kv>, bool), StartError>
     }
 }
 
+/// Passwords documented by the original system or common defaults; refused in production.
+const KNOWN_DEFAULT_PASSWORDS: &[&str] = &[
+    "admin",
+    "admin123",
+    "secret",
+    "password",
+    "changeme",
+    "change_me",
+    "12345678",
+];
+
+/// Checks the settings that production refuses.
+pub fn check_production(config: &Config) -> Result<(), StartError> {
+    if config.environment != Environment::Production {
+        return Ok(());
+    }
+    if config.cors_origins.iter().any(|o| o.trim() == "*") {
+        return Err(StartError::Config(
+            "CORS_ORIGINS: '*' is not allowed when ENVIRONMENT=production".into(),
+        ));
+    }
+    if let Some(p) = &config.admin_password
+        && KNOWN_DEFAULT_PASSWORDS.contains(&p.to_lowercase().as_str())
+    {
+        return Err(StartError::Config(
+            "ADMIN_PASSWORD: a default password is not allowed when ENVIRONMENT=production".into(),
+        ));
+    }
+    if config
+        .jwt_secret_key
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty())
+    {
+        return Err(StartError::Config(
+            "JWT_SECRET_KEY: required when ENVIRONMENT=production".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The HTTP-layer settings from the configuration.
+pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
+    let trusted_proxies = config
+        .trusted_proxies
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .map_err(|e| StartError::Config(format!("TRUSTED_PROXIES: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if config.max_request_size == 0 {
+        return Err(StartError::Config(
+            "MAX_REQUEST_SIZE: must be at least 1".into(),
+        ));
+    }
+    Ok(HttpConfig {
+        cors_origins: config
+            .cors_origins
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        trusted_proxies,
+        rate_limit: RateLimitConfig {
+            enabled: config.rate_limit_enabled,
+            per_minute: config.rate_limit_requests_per_minute.max(1),
+            login_attempts: config.rate_limit_login_attempts.max(1),
+            login_window: Duration::from_secs(config.rate_limit_login_window_seconds.max(1)),
+            fail_open: config.rate_limit_fail_open,
+        },
+        validation_enabled: config.validation_enabled,
+        strict_mode: config.validation_strict_mode,
+        body_limit: config.max_request_size,
+        ..HttpConfig::default()
+    })
+}
+
+fn auth_start_error(e: AuthError) -> StartError {
+    match e {
+        AuthError::Config(m) => StartError::Config(m),
+        AuthError::Validation(v) => StartError::Config(v.to_string()),
+        AuthError::Db(DbError::Unavailable(m)) | AuthError::Unavailable(m) => {
+            StartError::Unavailable(m)
+        }
+        other => StartError::Other(other.to_string()),
+    }
+}
+
+/// Builds the auth service (resolving the signing secret).
+pub async fn auth_service(
+    config: &Config,
+    db: &Database,
+    kv: Arc<dyn Kv>,
+) -> Result<AuthService, StartError> {
+    let cfg = AuthConfig {
+        secret: config.jwt_secret_key.clone(),
+        access_ttl: Duration::from_secs(config.access_token_expire_minutes.max(1) * 60),
+        refresh_ttl: Duration::from_secs(config.refresh_token_expire_days.max(1) * 86_400),
+        production: config.environment == Environment::Production,
+    };
+    AuthService::new(db.clone(), kv, &cfg)
+        .await
+        .map_err(auth_start_error)
+}
+
+/// First start: creates `admin` when there are no users.
+async fn bootstrap_admin(
+    config: &Config,
+    auth: &AuthService,
+    db: &Database,
+) -> Result<(), StartError> {
+    if config.environment == Environment::Production
+        && config.admin_password.as_deref().is_none_or(str::is_empty)
+        && db
+            .count_users()
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            == 0
+    {
+        return Err(StartError::Config(
+            "ADMIN_PASSWORD: required for the first start when ENVIRONMENT=production".into(),
+        ));
+    }
+    match auth
+        .ensure_admin(config.admin_password.as_deref())
+        .await
+        .map_err(auth_start_error)?
+    {
+        // Shown once, by design: it is the only way to sign in to a fresh embedded install.
+        Some(generated) => tracing::warn!(
+            username = "admin",
+            password = %generated,
+            "created the first user 'admin' with a generated password; change it after signing in"
+        ),
+        None => {}
+    }
+    Ok(())
+}
+
 /// A name for this process among instances: host, pid and a random suffix.
 pub fn instance_id() -> String {
     let host = std::env::var("HOSTNAME")
@@ -127,9 +272,13 @@ pub struct Running {
 
 /// Opens storage, binds the listener and starts serving in the background.
 pub async fn start(config: &Config) -> Result<Running, StartError> {
+    check_production(config)?;
+    let http = http_config(config)?;
     let db = open_database(config).await?;
     let (kv, kv_required) = open_kv(config).await?;
-    let state = AppState::new(db, kv, kv_required, instance_id());
+    let auth = auth_service(config, &db, kv.clone()).await?;
+    bootstrap_admin(config, &auth, &db).await?;
+    let state = AppState::new(db, kv, kv_required, auth, http, instance_id());
     let app_state = state.clone();
     let mut server = HttpServer::new(move || seo_transport::build_app(app_state.clone()))
         .shutdown_timeout(config.shutdown_timeout_seconds)
@@ -182,6 +331,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config).await,
         Command::Migrate => open_database(&cli.config).await.map(|_| ()),
+        Command::Users(cmd) => users_command(&cli.config, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -191,4 +341,83 @@ pub async fn run(cli: Cli) -> ExitCode {
             e.exit_code()
         }
     }
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool), StartError> {
+    if !from_stdin {
+        return Ok((seo_auth::password::random_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| StartError::Other(format!("cannot read stdin: {e}")))?;
+    Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+}
+
+/// `users create` and `users reset-password`.
+async fn users_command(config: &Config, cmd: UsersCommand) -> Result<(), StartError> {
+    let db = open_database(config).await?;
+    let (kv, _) = open_kv(config).await?;
+    let auth = auth_service(config, &db, kv).await?;
+    let invalid = |e: AuthError| match e {
+        AuthError::Validation(v) => StartError::Config(v.to_string()),
+        AuthError::Db(DbError::Conflict(m)) => StartError::Config(m),
+        other => auth_start_error(other),
+    };
+    match cmd {
+        UsersCommand::Create {
+            username,
+            email,
+            role,
+            full_name,
+            password_stdin,
+        } => {
+            let role = seo_domain::Role::parse(&role).ok_or_else(|| {
+                StartError::Config("--role: must be admin, manager or operator".into())
+            })?;
+            let (password, generated) = read_password(password_stdin)?;
+            let input = seo_domain::UserInput {
+                username,
+                email,
+                full_name,
+                role,
+                is_active: true,
+                password,
+            };
+            let (new, password) = input
+                .validate()
+                .map_err(|v| StartError::Config(v.to_string()))?;
+            let user = auth.create_user(new, &password).await.map_err(invalid)?;
+            println!(
+                "created user '{}' ({}) id {}",
+                user.username,
+                user.role.as_str(),
+                user.id
+            );
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UsersCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let creds = db
+                .find_credentials(&username)
+                .await
+                .map_err(|e| StartError::Other(e.to_string()))?
+                .ok_or_else(|| {
+                    StartError::Config(format!("--username: no user named '{username}'"))
+                })?;
+            let (password, generated) = read_password(password_stdin)?;
+            auth.set_password(creds.user.id, &password)
+                .await
+                .map_err(invalid)?;
+            println!("password of '{username}' reset; their sessions are ended");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
 }

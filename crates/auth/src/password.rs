@@ -27,22 +27,27 @@ pub async fn hash_password(password: &str) -> Result<String, AuthError> {
 /// Checks a password against a PHC string. A malformed hash never matches.
 pub async fn verify_password(password: &str, phc: &str) -> bool {
     let (password, phc) = (password.to_string(), phc.to_string());
-    tokio::task::spawn_blocking(move || hasher().verify_password(password.as_bytes(), phc.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        hasher()
+            .verify_password(password.as_bytes(), phc.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash of no real password, verified against when a username does not exist so that a
 /// login for an unknown user takes as long as one with a wrong password.
-pub(crate) const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zl9d8l8nZ2QmHk7b0QvUZc2vq3TzZ2pQ0kq8fH7Jp2w";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zl9d8l8nZ2QmHk7b0QvUZc2vq3TzZ2pQ0kq8fH7Jp2w";
 
 /// A random password of 20 characters from an unambiguous alphabet.
 pub fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 #[cfg(test)]

@@ -86,17 +86,29 @@ impl Permission {
 pub fn role_grants(role: Role, permission: Permission) -> bool {
     match role {
         Role::Admin => true,
-        Role::Manager => !matches!(permission, P::ClientsDelete | P::AgentsAdmin | P::UsersAdmin),
+        Role::Manager => !matches!(
+            permission,
+            P::ClientsDelete | P::AgentsAdmin | P::UsersAdmin
+        ),
         Role::Operator => matches!(
             permission,
-            P::ClientsRead | P::CampaignsRead | P::TasksRead | P::AgentsRead | P::AnalyticsRead | P::SystemRead | P::TasksWrite
+            P::ClientsRead
+                | P::CampaignsRead
+                | P::TasksRead
+                | P::AgentsRead
+                | P::AnalyticsRead
+                | P::SystemRead
+                | P::TasksWrite
         ),
     }
 }
 
 /// Every permission a role holds, in table order.
 pub fn permissions_of(role: Role) -> Vec<Permission> {
-    Permission::ALL.into_iter().filter(|p| role_grants(role, *p)).collect()
+    Permission::ALL
+        .into_iter()
+        .filter(|p| role_grants(role, *p))
+        .collect()
 }
 
 /// Who may call a route.
@@ -139,10 +151,21 @@ mod tests {
 
     #[test]
     fn the_table_matches_the_spec() {
-        let op: Vec<_> = permissions_of(Role::Operator).into_iter().map(Permission::as_str).collect();
+        let op: Vec<_> = permissions_of(Role::Operator)
+            .into_iter()
+            .map(Permission::as_str)
+            .collect();
         assert_eq!(
             op,
-            ["clients:read", "campaigns:read", "tasks:read", "tasks:write", "agents:read", "analytics:read", "system:read"]
+            [
+                "clients:read",
+                "campaigns:read",
+                "tasks:read",
+                "tasks:write",
+                "agents:read",
+                "analytics:read",
+                "system:read"
+            ]
         );
         let mgr = permissions_of(Role::Manager);
         assert_eq!(mgr.len(), 11);

@@ -16,9 +16,9 @@ use seo_persistence::kv::Kv;
 use seo_persistence::{Database, DbError};
 use uuid::Uuid;
 
+use crate::AuthError;
 use crate::password::{DUMMY_HASH, hash_password, random_password, verify_password};
 use crate::tokens::{Claims, TokenPair, TokenService, TokenType};
-use crate::AuthError;
 
 /// Settings of the auth service.
 #[derive(Clone)]
@@ -84,22 +84,37 @@ impl AuthService {
     /// Resolves the signing secret (configured, or generated once and stored in the
     /// database so tokens survive restarts and every instance agrees) and builds the service.
     pub async fn new(db: Database, kv: Arc<dyn Kv>, cfg: &AuthConfig) -> Result<Self, AuthError> {
-        let secret = match cfg.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let secret = match cfg
+            .secret
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) if cfg.production && s.len() < MIN_SECRET_LEN => {
-                return Err(AuthError::Config(format!("JWT_SECRET_KEY: must be at least {MIN_SECRET_LEN} characters in production")));
+                return Err(AuthError::Config(format!(
+                    "JWT_SECRET_KEY: must be at least {MIN_SECRET_LEN} characters in production"
+                )));
             }
             Some(s) => s.to_string(),
             None if cfg.production => {
-                return Err(AuthError::Config("JWT_SECRET_KEY: required when ENVIRONMENT=production".into()));
+                return Err(AuthError::Config(
+                    "JWT_SECRET_KEY: required when ENVIRONMENT=production".into(),
+                ));
             }
             None => {
                 let fresh = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
                 let stored = db.get_or_insert_setting(SECRET_SETTING, &fresh).await?;
-                tracing::warn!("JWT_SECRET_KEY is not set: using a generated secret stored in the database; set it explicitly in production");
+                tracing::warn!(
+                    "JWT_SECRET_KEY is not set: using a generated secret stored in the database; set it explicitly in production"
+                );
                 stored
             }
         };
-        Ok(Self { db, kv, tokens: TokenService::new(secret.as_bytes(), cfg.access_ttl, cfg.refresh_ttl) })
+        Ok(Self {
+            db,
+            kv,
+            tokens: TokenService::new(secret.as_bytes(), cfg.access_ttl, cfg.refresh_ttl),
+        })
     }
 
     /// The token signer.
@@ -109,7 +124,11 @@ impl AuthService {
 
     /// Checks a username and password and starts a new token family. Every failure (unknown
     /// user, wrong password, disabled account) is the same `InvalidCredentials`.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(TokenPair, User), AuthError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(TokenPair, User), AuthError> {
         let creds = self.db.find_credentials(username).await?;
         let Some(creds) = creds else {
             // Same work as a real check, so timing does not reveal which usernames exist.
@@ -131,7 +150,11 @@ impl AuthService {
             format!("auth:fam-revoked:{}", claims.fam),
             format!("auth:user-cutoff:{}", claims.sub),
         ];
-        let v = self.kv.get_many(&keys).await.map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        let v = self
+            .kv
+            .get_many(&keys)
+            .await
+            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
         if v.first().is_some_and(Option::is_some) {
             return Ok(Some("token revoked"));
         }
@@ -182,7 +205,9 @@ impl AuthService {
         if !first_use {
             self.revoke_family(&claims.fam).await?;
             tracing::warn!(user_id = %claims.sub, "refresh token reused: its token family is revoked");
-            return Err(AuthError::Revoked("refresh token already used; every session token of this login is revoked"));
+            return Err(AuthError::Revoked(
+                "refresh token already used; every session token of this login is revoked",
+            ));
         }
         let user = self.active_user(&claims).await?;
         let (pair, _) = self.tokens.issue_pair(&user, &claims.fam)?;
@@ -191,14 +216,22 @@ impl AuthService {
 
     async fn revoke_family(&self, fam: &str) -> Result<(), AuthError> {
         self.kv
-            .set_ex(&format!("auth:fam-revoked:{fam}"), "1", self.tokens.refresh_ttl)
+            .set_ex(
+                &format!("auth:fam-revoked:{fam}"),
+                "1",
+                self.tokens.refresh_ttl,
+            )
             .await
             .map_err(|e| AuthError::Unavailable(e.to_string()))
     }
 
     /// Ends the session of an access token: the token itself and every token of its family
     /// (so its refresh token too). A refresh token passed along is spent as well.
-    pub async fn logout(&self, access: &Claims, refresh_token: Option<&str>) -> Result<(), AuthError> {
+    pub async fn logout(
+        &self,
+        access: &Claims,
+        refresh_token: Option<&str>,
+    ) -> Result<(), AuthError> {
         let ttl = access.remaining(now_secs()).max(Duration::from_secs(1));
         self.kv
             .set_ex(&format!("auth:revoked:{}", access.jti), "1", ttl)
@@ -217,7 +250,11 @@ impl AuthService {
     /// Revokes every token of a user issued before now (password change, disabling).
     pub async fn revoke_user_tokens(&self, user_id: Uuid) -> Result<(), AuthError> {
         self.kv
-            .set_ex(&format!("auth:user-cutoff:{user_id}"), &now_secs().to_string(), self.tokens.refresh_ttl)
+            .set_ex(
+                &format!("auth:user-cutoff:{user_id}"),
+                &now_secs().to_string(),
+                self.tokens.refresh_ttl,
+            )
             .await
             .map_err(|e| AuthError::Unavailable(e.to_string()))
     }
@@ -233,7 +270,12 @@ impl AuthService {
     }
 
     /// A user changing their own password: the current one must match.
-    pub async fn change_password(&self, user_id: Uuid, current: &str, new_password: &str) -> Result<(), AuthError> {
+    pub async fn change_password(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        new_password: &str,
+    ) -> Result<(), AuthError> {
         let creds = self.db.get_credentials(user_id).await?;
         if !verify_password(current, &creds.password_hash).await {
             return Err(AuthError::Validation(ValidationErrors::single(
@@ -253,7 +295,10 @@ impl AuthService {
 
     /// First start: when no user exists, creates `admin` with `admin_password`, or with a
     /// random password that is returned so the caller can show it once.
-    pub async fn ensure_admin(&self, admin_password: Option<&str>) -> Result<Option<String>, AuthError> {
+    pub async fn ensure_admin(
+        &self,
+        admin_password: Option<&str>,
+    ) -> Result<Option<String>, AuthError> {
         if self.db.count_users().await? > 0 {
             return Ok(None);
         }

@@ -115,7 +115,13 @@ impl TokenService {
         }
     }
 
-    fn sign(&self, user: &User, typ: TokenType, fam: &str, now: i64) -> Result<(String, Claims), AuthError> {
+    fn sign(
+        &self,
+        user: &User,
+        typ: TokenType,
+        fam: &str,
+        now: i64,
+    ) -> Result<(String, Claims), AuthError> {
         let ttl = match typ {
             TokenType::Access => self.access_ttl,
             TokenType::Refresh => self.refresh_ttl,
@@ -142,7 +148,12 @@ impl TokenService {
         let (access_token, _) = self.sign(user, TokenType::Access, fam, now)?;
         let (refresh_token, refresh) = self.sign(user, TokenType::Refresh, fam, now)?;
         Ok((
-            TokenPair { access_token, refresh_token, token_type: "bearer".into(), expires_in: self.access_ttl.as_secs() },
+            TokenPair {
+                access_token,
+                refresh_token,
+                token_type: "bearer".into(),
+                expires_in: self.access_ttl.as_secs(),
+            },
             refresh,
         ))
     }
@@ -190,17 +201,34 @@ mod tests {
 
     #[test]
     fn types_are_enforced_both_ways_and_keys_matter() {
-        let s = TokenService::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), Duration::from_secs(600));
+        let s = TokenService::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        );
         let u = user();
         let (pair, refresh) = s.issue_pair(&u, "fam-1").unwrap();
         let access = s.verify(&pair.access_token, TokenType::Access).unwrap();
-        assert_eq!((access.sub, access.role, access.fam.as_str()), (u.id.to_string(), Role::Manager, "fam-1"));
+        assert_eq!(
+            (access.sub, access.role, access.fam.as_str()),
+            (u.id.to_string(), Role::Manager, "fam-1")
+        );
         assert_eq!(refresh.exp - refresh.iat, 600);
         assert!(s.verify(&pair.refresh_token, TokenType::Access).is_err());
         assert!(s.verify(&pair.access_token, TokenType::Refresh).is_err());
-        let other = TokenService::new(b"another secret another secret!!!", Duration::from_secs(60), Duration::from_secs(60));
-        assert!(matches!(other.verify(&pair.access_token, TokenType::Access), Err(AuthError::InvalidToken("bad signature"))));
+        let other = TokenService::new(
+            b"another secret another secret!!!",
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
+        assert!(matches!(
+            other.verify(&pair.access_token, TokenType::Access),
+            Err(AuthError::InvalidToken("bad signature"))
+        ));
         assert!(s.verify("garbage", TokenType::Access).is_err());
-        assert!(!format!("{s:?}").contains("0123456789"), "the secret never reaches Debug");
+        assert!(
+            !format!("{s:?}").contains("0123456789"),
+            "the secret never reaches Debug"
+        );
     }
 }

@@ -25,7 +25,7 @@ pub use validation::{FieldError, ValidationErrors};
 
 /// Deserialises a field that distinguishes "absent" (`None`, via `#[serde(default)]`)
 /// from "explicitly null" (`Some(None)`), for partial updates.
-pub(crate) fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: serde::Deserialize<'de>,
     D: serde::Deserializer<'de>,

@@ -49,7 +49,10 @@ async fn run(label: &str, db: Database) {
         handles.push(tokio::spawn(async move {
             for i in (w..LISTS).step_by(CONCURRENCY) {
                 let page = PageRequest::new(Some((i % 40 + 1) as i64), Some(50)).unwrap();
-                let p = db.list_clients(ClientFilter::default(), page).await.unwrap();
+                let p = db
+                    .list_clients(ClientFilter::default(), page)
+                    .await
+                    .unwrap();
                 assert_eq!(p.items.len(), 50);
             }
         }));
@@ -65,15 +68,32 @@ async fn run(label: &str, db: Database) {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::Sqlite(dir.path().join("bench.db"));
-    run("sqlite", Database::connect(&url, &DbOptions::for_backend(url.backend())).await.unwrap()).await;
+    run(
+        "sqlite",
+        Database::connect(&url, &DbOptions::for_backend(url.backend()))
+            .await
+            .unwrap(),
+    )
+    .await;
 
     if let Ok(admin) = std::env::var("BENCH_DATABASE_URL") {
         let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
         let mut c = AsyncPgConnection::establish(&admin).await.unwrap();
-        c.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+        c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
         let sep = if admin.contains('?') { '&' } else { '?' };
-        let url = DatabaseUrl::parse(&format!("{admin}{sep}options=-c%20search_path%3D{schema}")).unwrap();
-        run("postgres", Database::connect(&url, &DbOptions::for_backend(url.backend())).await.unwrap()).await;
-        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+        let url = DatabaseUrl::parse(&format!("{admin}{sep}options=-c%20search_path%3D{schema}"))
+            .unwrap();
+        run(
+            "postgres",
+            Database::connect(&url, &DbOptions::for_backend(url.backend()))
+                .await
+                .unwrap(),
+        )
+        .await;
+        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
     }
 }

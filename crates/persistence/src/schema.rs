@@ -88,7 +88,6 @@ diesel::table! {
 
 diesel::joinable!(campaigns -> clients (client_id));
 
-
 diesel::table! {
     app_settings (key) {
         key -> Text,

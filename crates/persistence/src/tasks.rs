@@ -227,6 +227,37 @@ impl Database {
         .await
     }
 
+    /// Task counts by status for one campaign, and when its latest task was created.
+    pub async fn campaign_task_counts(
+        &self,
+        campaign_id: Uuid,
+    ) -> DbResult<(BTreeMap<String, i64>, Option<chrono::DateTime<chrono::Utc>>)> {
+        self.run(move |mut conn| async move {
+            let cid = campaign_id.to_string();
+            let (rows, last): (Vec<(String, i64)>, Option<NaiveDateTime>) = db_run!(conn, c => {
+                let rows = tasks::table
+                    .filter(tasks::campaign_id.eq(&cid))
+                    .group_by(tasks::status)
+                    .select((tasks::status, count_star()))
+                    .load(c)
+                    .await?;
+                let last = tasks::table
+                    .filter(tasks::campaign_id.eq(&cid))
+                    .select(diesel::dsl::max(tasks::created_at))
+                    .get_result(c)
+                    .await?;
+                (rows, last)
+            });
+            let mut by_status: BTreeMap<String, i64> = TaskStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), 0))
+                .collect();
+            by_status.extend(rows);
+            Ok((by_status, last.map(utc)))
+        })
+        .await
+    }
+
     /// Counts by status, priority and type; mean run time; completion rate.
     pub async fn task_stats(&self) -> DbResult<TaskStats> {
         self.run(move |mut conn| async move {

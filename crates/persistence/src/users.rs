@@ -230,4 +230,31 @@ impl Database {
         })
         .await
     }
+
+    /// Active users with the admin role (the last one cannot be demoted or removed).
+    pub async fn count_active_admins(&self) -> DbResult<i64> {
+        self.run(move |mut conn| async move {
+            Ok(db_run!(conn, c => {
+                users::table
+                    .filter(users::role.eq("admin"))
+                    .filter(users::is_active.eq(true))
+                    .count()
+                    .get_result::<i64>(c)
+                    .await
+            })?)
+        })
+        .await
+    }
+
+    /// `(total, active)` user counts.
+    pub async fn user_counts(&self) -> DbResult<(i64, i64)> {
+        self.run(move |mut conn| async move {
+            Ok(db_run!(conn, c => {
+                let total = users::table.count().get_result::<i64>(c).await?;
+                let active = users::table.filter(users::is_active.eq(true)).count().get_result::<i64>(c).await?;
+                Ok::<_, diesel::result::Error>((total, active))
+            })?)
+        })
+        .await
+    }
 }

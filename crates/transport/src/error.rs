@@ -10,7 +10,9 @@
 //! ```
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use seo_auth::AuthError;
 use seo_domain::ValidationErrors;
 use seo_persistence::DbError;
 use serde::Serialize;
@@ -25,6 +27,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<Value>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -35,7 +38,27 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header (e.g. `Retry-After`, `WWW-Authenticate`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// 401 with `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message).with_header(
+            actix_web::http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer"),
+        )
+    }
+
+    /// 403.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// Adds structured details (e.g. per-field errors).
@@ -129,7 +152,11 @@ impl ResponseError for ApiError {
                 request_id: request_id::current().unwrap_or_default(),
             },
         };
-        HttpResponse::build(self.status).json(body)
+        let mut res = HttpResponse::build(self.status);
+        for (k, v) in &self.headers {
+            res.insert_header((k.clone(), v.clone()));
+        }
+        res.json(body)
     }
 }
 
@@ -155,6 +182,24 @@ impl From<DbError> for ApiError {
             }
             DbError::Unavailable(m) => ApiError::unavailable(m),
             other @ (DbError::Corrupt(_) | DbError::Internal(_)) => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => ApiError::unauthorized("invalid username or password"),
+            AuthError::InvalidToken(why) => ApiError::unauthorized(format!("invalid token: {why}")),
+            AuthError::Revoked(why) => ApiError::unauthorized(why),
+            AuthError::Disabled => ApiError::unauthorized("account disabled"),
+            AuthError::Forbidden(p) => {
+                ApiError::forbidden(format!("your role lacks the permission {}", p.as_str()))
+            }
+            AuthError::Validation(v) => v.into(),
+            AuthError::Db(d) => d.into(),
+            AuthError::Unavailable(m) => ApiError::unavailable(m),
+            AuthError::Config(m) | AuthError::Internal(m) => ApiError::internal(m),
         }
     }
 }

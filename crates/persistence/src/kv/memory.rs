@@ -131,7 +131,13 @@ impl Kv for MemoryKv {
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, KvError> {
         Ok(self.with_entries(|map, now| {
-            keys.iter().map(|k| map.get(k).filter(|e| e.expires_at > now).map(|e| e.value.clone())).collect()
+            keys.iter()
+                .map(|k| {
+                    map.get(k)
+                        .filter(|e| e.expires_at > now)
+                        .map(|e| e.value.clone())
+                })
+                .collect()
         }))
     }
 

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use seo_auth::Access;
 use serde::Serialize;
 use serde_json::json;
 
@@ -15,7 +17,6 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// `GET /`: what this service is and where to go next.
-#[get("/")]
 pub async fn root() -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "name": "SEO Architects",
@@ -30,7 +31,6 @@ pub async fn root() -> HttpResponse {
 }
 
 /// `GET /health/live`: the process answers.
-#[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "alive"}))
 }
@@ -85,7 +85,6 @@ async fn probes(state: &AppState) -> (Probe, Probe) {
 }
 
 /// `GET /health/ready`: 200 when every required dependency answers, 503 otherwise.
-#[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let (db, kv) = probes(&state).await;
     let ready = db.up() && (kv.up() || !state.kv_required);
@@ -102,7 +101,6 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /health`: every component with its status and latency. `healthy` when all are up,
 /// `degraded` otherwise; 503 when a required component is down.
-#[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let (db, kv) = probes(&state).await;
     let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health()).await {
@@ -148,10 +146,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(root)
-        .service(live)
-        .service(ready)
-        .service(health);
+/// Registers the routes of this module (all public).
+pub fn routes(t: &mut super::Table<'_>) {
+    t.add(Method::GET, "/", Access::Public, root)
+        .add(Method::GET, "/health", Access::Public, health)
+        .add(Method::GET, "/health/live", Access::Public, live)
+        .add(Method::GET, "/health/ready", Access::Public, ready);
 }

@@ -1,0 +1,230 @@
+//! `/api/campaigns`, including the lifecycle actions.
+
+use actix_web::http::Method;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use seo_auth::Permission;
+use seo_domain::{
+    CampaignAction, CampaignFilter, CampaignInput, CampaignPatch, CampaignStatus, NewTask,
+    PageRequest, TaskPriority,
+    task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Table, needs};
+use crate::extract::{Caller, Json, Query, parse_uuid};
+use crate::{ApiError, AppState};
+
+/// Agent and task type queued when a campaign starts.
+pub const AUDIT_AGENT: &str = "technical_seo_auditor";
+/// Task type of the start-up audit.
+pub const AUDIT_TASK_TYPE: &str = "technical_seo_audit";
+
+/// Filters and paging of the campaign list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    page: Option<i64>,
+    size: Option<i64>,
+    status: Option<CampaignStatus>,
+    client_id: Option<uuid::Uuid>,
+    domain: Option<String>,
+}
+
+async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let q = q.0;
+    let page = PageRequest::new(q.page, q.size)?;
+    let filter = CampaignFilter {
+        status: q.status,
+        client_id: q.client_id,
+        domain: q
+            .domain
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+    };
+    Ok(HttpResponse::Ok().json(state.db.list_campaigns(filter, page).await?))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    body: Json<CampaignInput>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign = state.db.create_campaign(body.0.validate()?).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/campaigns/{}", campaign.id)))
+        .json(campaign))
+}
+
+async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    Ok(HttpResponse::Ok().json(state.db.get_campaign(id).await?))
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<CampaignInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let draft = body.0.validate()?;
+    Ok(HttpResponse::Ok().json(state.db.update_campaign(id, draft).await?))
+}
+
+async fn patch(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<CampaignPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let current = state.db.get_campaign(id).await?;
+    let draft = body.0.apply(&current)?;
+    Ok(HttpResponse::Ok().json(state.db.update_campaign(id, draft).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    state.db.delete_campaign(id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/campaigns/{id}/metrics`: what the campaign has produced so far, from its tasks.
+async fn metrics(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let c = state.db.get_campaign(id).await?;
+    let (tasks, last_task_at) = state.db.campaign_task_counts(id).await?;
+    let total: i64 = tasks.values().sum();
+    let finished: i64 = ["completed", "failed", "cancelled", "timed_out"]
+        .iter()
+        .map(|s| tasks.get(*s).copied().unwrap_or(0))
+        .sum();
+    let completed = tasks.get("completed").copied().unwrap_or(0);
+    let today = chrono::Utc::now().date_naive();
+    let days_elapsed = c.start_date.map(|s| (today - s).num_days().max(0));
+    let days_remaining = c.end_date.map(|e| (e - today).num_days().max(0));
+    Ok(HttpResponse::Ok().json(json!({
+        "campaign_id": c.id,
+        "status": c.status,
+        "keywords_tracked": c.keywords.len(),
+        "objectives": c.objectives.len(),
+        "budget": c.budget,
+        "days_elapsed": days_elapsed,
+        "days_remaining": days_remaining,
+        "tasks": {
+            "total": total,
+            "by_status": tasks,
+            "success_rate": (finished > 0).then(|| completed as f64 / finished as f64),
+            "last_task_at": last_task_at,
+        },
+    })))
+}
+
+async fn transition(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: CampaignAction,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(id, "id")?;
+    let campaign = state.db.transition_campaign(id, action).await?;
+    let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
+    if action == CampaignAction::Start {
+        // Starting a campaign queues an audit of its domain.
+        let audit = match &campaign.domain {
+            Some(domain) => Some(
+                state
+                    .db
+                    .create_task(NewTask {
+                        agent_id: AUDIT_AGENT.into(),
+                        task_type: AUDIT_TASK_TYPE.into(),
+                        input: json!({"url": format!("https://{domain}/")}),
+                        priority: TaskPriority::Normal,
+                        campaign_id: Some(campaign.id),
+                        client_id: Some(campaign.client_id),
+                        parent_id: None,
+                        created_by: Some(caller.0.user.id),
+                        timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+                        max_attempts: DEFAULT_MAX_ATTEMPTS,
+                    })
+                    .await?,
+            ),
+            None => None,
+        };
+        body["audit_task_id"] = json!(audit.map(|t| t.id));
+    }
+    tracing::info!(campaign_id = %campaign.id, action = action.as_str(), status = campaign.status.as_str(), "campaign transition");
+    Ok(HttpResponse::Ok().json(body))
+}
+
+macro_rules! action_handler {
+    ($name:ident, $action:expr) => {
+        async fn $name(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<String>,
+        ) -> Result<HttpResponse, ApiError> {
+            transition(&state, &caller, &id, $action).await
+        }
+    };
+}
+
+action_handler!(start, CampaignAction::Start);
+action_handler!(pause, CampaignAction::Pause);
+action_handler!(resume, CampaignAction::Resume);
+action_handler!(complete, CampaignAction::Complete);
+action_handler!(cancel, CampaignAction::Cancel);
+
+async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.db.campaign_stats().await?))
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let now = chrono::Utc::now().to_rfc3339();
+    match state.db.campaign_stats().await {
+        Ok(s) => HttpResponse::Ok().json(json!({
+            "status": "healthy",
+            "total_campaigns": s.total_campaigns,
+            "active_campaigns": s.status_breakdown.get("active").copied().unwrap_or(0),
+            "database": "connected",
+            "timestamp": now,
+        })),
+        Err(e) => {
+            tracing::warn!(error = %e, "campaigns health");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unhealthy", "database": "disconnected", "timestamp": now}))
+        }
+    }
+}
+
+/// Registers `/api/campaigns`.
+pub fn routes(t: &mut Table<'_>) {
+    let (read, write, del) = (
+        needs(Permission::CampaignsRead),
+        needs(Permission::CampaignsWrite),
+        needs(Permission::CampaignsDelete),
+    );
+    t.add(Method::GET, "/api/campaigns", read, list)
+        .add(Method::POST, "/api/campaigns", write, create)
+        .add(Method::GET, "/api/campaigns/stats/summary", read, stats)
+        .add(Method::GET, "/api/campaigns/health/campaigns", read, health)
+        .add(Method::GET, "/api/campaigns/{id}", read, get)
+        .add(Method::PUT, "/api/campaigns/{id}", write, replace)
+        .add(Method::PATCH, "/api/campaigns/{id}", write, patch)
+        .add(Method::DELETE, "/api/campaigns/{id}", del, delete)
+        .add(Method::GET, "/api/campaigns/{id}/metrics", read, metrics)
+        .add(Method::POST, "/api/campaigns/{id}/start", write, start)
+        .add(Method::POST, "/api/campaigns/{id}/pause", write, pause)
+        .add(Method::POST, "/api/campaigns/{id}/resume", write, resume)
+        .add(
+            Method::POST,
+            "/api/campaigns/{id}/complete",
+            write,
+            complete,
+        )
+        .add(Method::POST, "/api/campaigns/{id}/cancel", write, cancel);
+}

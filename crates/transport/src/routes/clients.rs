@@ -1,0 +1,174 @@
+//! `/api/clients`.
+
+use actix_web::http::Method;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use seo_auth::Permission;
+use seo_domain::{
+    CampaignFilter, CampaignStatus, ClientFilter, ClientInput, ClientPatch, PageRequest,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Table, needs};
+use crate::extract::{Json, Query, parse_uuid};
+use crate::{ApiError, AppState};
+
+/// Filters and paging of the client list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    page: Option<i64>,
+    size: Option<i64>,
+    industry: Option<String>,
+    country: Option<String>,
+    min_revenue: Option<i64>,
+    max_revenue: Option<i64>,
+    q: Option<String>,
+}
+
+fn nonblank(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let q = q.0;
+    let page = PageRequest::new(q.page, q.size)?;
+    let filter = ClientFilter {
+        industry: nonblank(q.industry),
+        country: nonblank(q.country),
+        min_revenue: q.min_revenue,
+        max_revenue: q.max_revenue,
+        q: nonblank(q.q),
+    };
+    Ok(HttpResponse::Ok().json(state.db.list_clients(filter, page).await?))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    body: Json<ClientInput>,
+) -> Result<HttpResponse, ApiError> {
+    let client = state.db.create_client(body.0.validate()?).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/clients/{}", client.id)))
+        .json(client))
+}
+
+/// `?include_campaigns=true`.
+#[derive(Debug, Deserialize)]
+pub struct GetQuery {
+    #[serde(default)]
+    include_campaigns: bool,
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query<GetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let client = state.db.get_client(id).await?;
+    if !q.0.include_campaigns {
+        return Ok(HttpResponse::Ok().json(client));
+    }
+    let filter = CampaignFilter {
+        client_id: Some(id),
+        ..Default::default()
+    };
+    let campaigns = state
+        .db
+        .list_campaigns(filter, PageRequest { page: 1, size: 100 })
+        .await?;
+    let mut body = serde_json::to_value(&client).map_err(ApiError::internal)?;
+    body["campaigns"] = json!(campaigns.items);
+    body["campaigns_total"] = json!(campaigns.total);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<ClientInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let draft = body.0.validate()?;
+    Ok(HttpResponse::Ok().json(state.db.update_client(id, draft).await?))
+}
+
+async fn patch(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<ClientPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let current = state.db.get_client(id).await?;
+    let draft = body.0.apply(&current)?;
+    Ok(HttpResponse::Ok().json(state.db.update_client(id, draft).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    state.db.delete_client(id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Paging and status filter of a client's campaigns.
+#[derive(Debug, Deserialize)]
+pub struct CampaignsQuery {
+    page: Option<i64>,
+    size: Option<i64>,
+    status: Option<CampaignStatus>,
+}
+
+async fn campaigns(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query<CampaignsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let page = PageRequest::new(q.0.page, q.0.size)?;
+    state.db.get_client(id).await?;
+    let filter = CampaignFilter {
+        client_id: Some(id),
+        status: q.0.status,
+        ..Default::default()
+    };
+    Ok(HttpResponse::Ok().json(state.db.list_campaigns(filter, page).await?))
+}
+
+async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.db.client_stats().await?))
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let now = chrono::Utc::now().to_rfc3339();
+    match state.db.list_clients(ClientFilter::default(), PageRequest { page: 1, size: 1 }).await {
+        Ok(p) => HttpResponse::Ok().json(json!({
+            "status": "healthy", "total_clients": p.total, "database": "connected", "timestamp": now,
+        })),
+        Err(e) => {
+            tracing::warn!(error = %e, "clients health");
+            HttpResponse::ServiceUnavailable().json(json!({"status": "unhealthy", "database": "disconnected", "timestamp": now}))
+        }
+    }
+}
+
+/// Registers `/api/clients`.
+pub fn routes(t: &mut Table<'_>) {
+    let (read, write, del) = (
+        needs(Permission::ClientsRead),
+        needs(Permission::ClientsWrite),
+        needs(Permission::ClientsDelete),
+    );
+    t.add(Method::GET, "/api/clients", read, list)
+        .add(Method::POST, "/api/clients", write, create)
+        .add(Method::GET, "/api/clients/stats/overview", read, stats)
+        .add(Method::GET, "/api/clients/health/clients", read, health)
+        .add(Method::GET, "/api/clients/{id}", read, get)
+        .add(Method::PUT, "/api/clients/{id}", write, replace)
+        .add(Method::PATCH, "/api/clients/{id}", write, patch)
+        .add(Method::DELETE, "/api/clients/{id}", del, delete)
+        .add(Method::GET, "/api/clients/{id}/campaigns", read, campaigns);
+}

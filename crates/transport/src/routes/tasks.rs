@@ -1,0 +1,162 @@
+//! `/api/tasks`.
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::Method;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use seo_auth::Permission;
+use seo_domain::{PageRequest, TaskFilter, TaskInput, TaskPriority, TaskStatus};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Table, needs};
+use crate::extract::{Caller, Json, Query, parse_uuid};
+use crate::{ApiError, AppState};
+
+/// Filters and paging of the task list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    page: Option<i64>,
+    size: Option<i64>,
+    status: Option<TaskStatus>,
+    agent_id: Option<String>,
+    campaign_id: Option<uuid::Uuid>,
+    priority: Option<TaskPriority>,
+}
+
+async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let q = q.0;
+    let page = PageRequest::new(q.page, q.size)?;
+    let filter = TaskFilter {
+        status: q.status,
+        agent_id: q.agent_id.filter(|a| !a.is_empty()),
+        campaign_id: q.campaign_id,
+        priority: q.priority,
+    };
+    Ok(HttpResponse::Ok().json(state.db.list_tasks(filter, page).await?))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<TaskInput>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.0.validate(Some(caller.0.user.id))?;
+    let task = state.db.create_task(new).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((LOCATION, format!("/api/tasks/{}", task.id)))
+        .json(task))
+}
+
+/// `?wait=N`: long-poll up to N seconds for the task to finish.
+#[derive(Debug, Deserialize)]
+pub struct WaitQuery {
+    wait: Option<f64>,
+}
+
+/// Polls until the task is finished or `wait` runs out; returns the latest state.
+pub async fn wait_for(
+    state: &AppState,
+    id: uuid::Uuid,
+    wait: Option<f64>,
+) -> Result<seo_domain::Task, ApiError> {
+    let max = state.http.max_wait.as_secs_f64();
+    let wait = match wait {
+        None => 0.0,
+        Some(w) if w.is_finite() && (0.0..=max).contains(&w) => w,
+        Some(_) => {
+            return Err(seo_domain::ValidationErrors::single(
+                "wait",
+                "out_of_range",
+                format!("must be between 0 and {max} seconds"),
+            )
+            .into());
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs_f64(wait);
+    loop {
+        let task = state.db.get_task(id).await?;
+        if task.status.is_terminal() || Instant::now() >= deadline {
+            return Ok(task);
+        }
+        tokio::time::sleep(
+            Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())),
+        )
+        .await;
+    }
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query<WaitQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    Ok(HttpResponse::Ok().json(wait_for(&state, id, q.0.wait).await?))
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<TaskInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let new = body.0.validate(Some(caller.0.user.id))?;
+    Ok(HttpResponse::Ok().json(state.db.update_pending_task(id, new).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    state.db.delete_task(id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn cancel(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    Ok(HttpResponse::Ok().json(state.db.cancel_task(id).await?))
+}
+
+async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.db.task_stats().await?))
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let now = chrono::Utc::now().to_rfc3339();
+    match (state.db.task_stats().await, state.db.queue_health().await) {
+        (Ok(s), Ok(q)) => HttpResponse::Ok().json(json!({
+            "status": "healthy",
+            "total_tasks": s.total_tasks,
+            "pending_tasks": q.pending,
+            "running_tasks": q.running,
+            "oldest_pending_age_seconds": q.oldest_pending_age_seconds,
+            "database": "connected",
+            "timestamp": now,
+        })),
+        (a, b) => {
+            tracing::warn!(stats = ?a.err(), queue = ?b.err(), "tasks health");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unhealthy", "database": "disconnected", "timestamp": now}))
+        }
+    }
+}
+
+/// Registers `/api/tasks`.
+pub fn routes(t: &mut Table<'_>) {
+    let (read, write) = (needs(Permission::TasksRead), needs(Permission::TasksWrite));
+    t.add(Method::GET, "/api/tasks", read, list)
+        .add(Method::POST, "/api/tasks", write, create)
+        .add(Method::GET, "/api/tasks/stats/summary", read, stats)
+        .add(Method::GET, "/api/tasks/health/tasks", read, health)
+        .add(Method::GET, "/api/tasks/{id}", read, get)
+        .add(Method::PUT, "/api/tasks/{id}", write, replace)
+        .add(Method::DELETE, "/api/tasks/{id}", write, delete)
+        .add(Method::POST, "/api/tasks/{id}/cancel", write, cancel);
+}

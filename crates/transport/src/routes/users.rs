@@ -1,0 +1,162 @@
+//! `/api/users`: user administration (admin), and a user's own password change.
+
+use actix_web::http::Method;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use seo_auth::{Access, Permission};
+use seo_domain::{
+    PageRequest, Role, UserInput, UserPatch, ValidationErrors, user::validate_password,
+};
+use serde::Deserialize;
+
+use super::{Table, needs};
+use crate::extract::{Caller, Json, Query, parse_uuid};
+use crate::{ApiError, AppState};
+
+/// `page` and `size`.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+    size: Option<i64>,
+}
+
+async fn list(state: web::Data<AppState>, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new(q.0.page, q.0.size)?;
+    Ok(HttpResponse::Ok().json(state.db.list_users(page).await?))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    body: Json<UserInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (new, password) = body.0.validate()?;
+    let user = state.auth.create_user(new, &password).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/users/{}", user.id)))
+        .json(user))
+}
+
+async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    Ok(HttpResponse::Ok().json(state.db.get_user(id).await?))
+}
+
+/// Body of `PATCH /api/users/{id}`: profile fields, and optionally a new password.
+#[derive(Debug, Deserialize)]
+pub struct UserUpdate {
+    email: Option<String>,
+    #[serde(default, deserialize_with = "seo_domain::double_option")]
+    full_name: Option<Option<String>>,
+    role: Option<Role>,
+    is_active: Option<bool>,
+    password: Option<String>,
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<UserUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    let current = state.db.get_user(id).await?;
+    let UserUpdate {
+        email,
+        full_name,
+        role,
+        is_active,
+        password,
+    } = body.0;
+    let patch = UserPatch {
+        email,
+        full_name,
+        role,
+        is_active,
+    };
+    let changes = patch.apply(&current)?;
+    if let Some(p) = &password {
+        let mut e = ValidationErrors::default();
+        validate_password(&mut e, "password", p);
+        e.finish(())?;
+    }
+    let loses_admin = current.role == Role::Admin
+        && current.is_active
+        && (changes.role != Role::Admin || !changes.is_active);
+    if loses_admin && state.db.count_active_admins().await? <= 1 {
+        return Err(ApiError::conflict(
+            "the last active admin cannot be demoted or disabled",
+        ));
+    }
+    if id == caller.0.user.id && loses_admin {
+        return Err(ApiError::conflict(
+            "you cannot remove your own admin rights; ask another admin",
+        ));
+    }
+    let deactivated = current.is_active && !changes.is_active;
+    let user = state.db.update_user(id, changes).await?;
+    if let Some(p) = password {
+        state.auth.set_password(id, &p).await?;
+    } else if deactivated {
+        state.auth.revoke_user_tokens(id).await?;
+    }
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid(&id, "id")?;
+    if id == caller.0.user.id {
+        return Err(ApiError::conflict("you cannot delete your own account"));
+    }
+    let user = state.db.get_user(id).await?;
+    if user.role == Role::Admin && user.is_active && state.db.count_active_admins().await? <= 1 {
+        return Err(ApiError::conflict(
+            "the last active admin cannot be deleted",
+        ));
+    }
+    state.db.delete_user(id).await?;
+    state.auth.revoke_user_tokens(id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `POST /api/users/me/password`.
+#[derive(Debug, Deserialize)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_own_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .auth
+        .change_password(
+            caller.0.user.id,
+            &body.0.current_password,
+            &body.0.new_password,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers `/api/users`.
+pub fn routes(t: &mut Table<'_>) {
+    let admin = needs(Permission::UsersAdmin);
+    t.add(Method::GET, "/api/users", admin, list)
+        .add(Method::POST, "/api/users", admin, create)
+        .add(
+            Method::POST,
+            "/api/users/me/password",
+            Access::Authenticated,
+            change_own_password,
+        )
+        .add(Method::GET, "/api/users/{id}", admin, get)
+        .add(Method::PATCH, "/api/users/{id}", admin, update)
+        .add(Method::DELETE, "/api/users/{id}", admin, delete);
+}
