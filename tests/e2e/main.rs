@@ -1,4 +1,6 @@
 //! End-to-end tests: the real app over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
+mod authz;
 mod health;

@@ -31,6 +31,65 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Logs in; returns the token pair as JSON.
+    pub async fn login(&self, username: &str, password: &str) -> serde_json::Value {
+        let r = self
+            .http
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login of {username}");
+        r.json().await.unwrap()
+    }
+
+    /// An access token of the bootstrap admin.
+    pub async fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Creates a user of `role` (named after it plus a suffix) and returns an access token.
+    pub async fn token_for(&self, role: &str) -> String {
+        let admin = self.admin_token().await;
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let r = self
+            .send(reqwest::Method::POST, "/api/users", &admin, Some(serde_json::json!({
+                "username": username, "email": format!("{username}@example.com"), "role": role, "password": "password-123"
+            })))
+            .await;
+        assert_eq!(r.0, 201, "{}", r.1);
+        self.login(&username, "password-123").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Sends a request with a bearer token and an optional JSON body; returns status and JSON.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut rb = self.http.request(method, self.url(path));
+        if !token.is_empty() {
+            rb = rb.bearer_auth(token);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let h = self.running.handle.clone();
@@ -43,11 +102,20 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
 
-/// Starts the app after letting the test adjust the configuration.
+/// Signing secret of test apps (so tests can forge tokens to prove they are refused).
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// Password of the bootstrap admin in test apps.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// Starts the app after letting the test adjust the configuration. Rate limiting is off
+/// unless the test turns it on.
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::defaults();
     config.port = 0;
+    config.jwt_secret_key = Some(TEST_SECRET.into());
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    config.rate_limit_enabled = false;
     config.database_url = format!("sqlite://{}", dir.path().join("app.db").display());
     config.redis_url = None;
     config.http_workers = Some(2);

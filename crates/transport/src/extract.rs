@@ -87,10 +87,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, 
         Ok(v) => v,
         Err(e) if e.is_data() => {
             let path = track.path().to_string();
-            let field = if path == "." || path.is_empty() {
-                "body".to_string()
-            } else {
-                path
+            let root = path == "." || path.is_empty();
+            // serde reports a missing field at its parent: name the field itself.
+            let text = e.to_string();
+            let missing = text
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next());
+            let field = match (missing, root) {
+                (Some(m), true) => m.to_string(),
+                (Some(m), false) => format!("{path}.{m}"),
+                (None, true) => "body".to_string(),
+                (None, false) => path,
             };
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", "one or more fields are invalid")
                 .with_details(json!({"fields": [{"field": field, "code": "invalid_value", "message": e.to_string()}]})));
