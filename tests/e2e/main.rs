@@ -4,3 +4,5 @@
 mod auth;
 mod authz;
 mod health;
+mod malformed;
+mod resources;

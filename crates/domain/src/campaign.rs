@@ -170,6 +170,24 @@ pub struct Campaign {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Campaign {
+    /// The writable fields as they are now (to detect a no-op update).
+    pub fn to_draft(&self) -> CampaignDraft {
+        CampaignDraft {
+            client_id: self.client_id,
+            name: self.name.clone(),
+            campaign_type: self.campaign_type,
+            domain: self.domain.clone(),
+            keywords: self.keywords.clone(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            budget: self.budget,
+            objectives: self.objectives.clone(),
+            config: self.config.clone(),
+        }
+    }
+}
+
 /// Most keywords a campaign may track.
 pub const MAX_KEYWORDS: usize = 500;
 

@@ -31,6 +31,24 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Client {
+    /// The writable fields as they are now (to detect a no-op update).
+    pub fn to_draft(&self) -> ClientDraft {
+        ClientDraft {
+            company_name: self.company_name.clone(),
+            industry: self.industry.clone(),
+            website: self.website.clone(),
+            annual_revenue: self.annual_revenue,
+            employee_count: self.employee_count,
+            country: self.country.clone(),
+            contact_person: self.contact_person.clone(),
+            contact_email: self.contact_email.clone(),
+            contact_phone: self.contact_phone.clone(),
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
 /// Every writable field of a client: the body of a create or a full `PUT`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientInput {

@@ -73,6 +73,35 @@ async fn read_body(
     Ok(body)
 }
 
+/// Deepest nesting of arrays and objects accepted in a body.
+pub const MAX_DEPTH: usize = 32;
+
+/// The deepest array/object nesting in a JSON text (brackets inside strings ignored).
+pub fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Parses JSON into `T`, reporting the field path of a type error, and (in strict mode)
 /// refusing fields `T` does not know.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, ApiError> {
@@ -85,7 +114,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, 
     };
     let value = match result.and_then(|v| de.end().map(|()| v)) {
         Ok(v) => v,
-        Err(e) if e.is_data() => {
+        // serde_json reports some type errors (a number where an enum goes) as syntax
+        // errors; a body that parses as JSON is a data problem, answered 422.
+        Err(e) if e.is_data() || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
             let path = track.path().to_string();
             let root = path == "." || path.is_empty();
             // serde reports a missing field at its parent: name the field itself.
@@ -152,6 +183,18 @@ async fn extract_json<T: DeserializeOwned>(
             "unsupported_media_type",
             "the request body must be sent as Content-Type: application/json",
         ));
+    }
+    if let Err(e) = std::str::from_utf8(&body) {
+        // JSON is UTF-8; serde would skip bad bytes inside fields it ignores.
+        return Err(ApiError::bad_request(format!(
+            "the request body is not valid UTF-8 (byte {})",
+            e.valid_up_to()
+        )));
+    }
+    if nesting_depth(&body) > MAX_DEPTH {
+        return Err(ApiError::bad_request(format!(
+            "the JSON body nests deeper than {MAX_DEPTH} levels"
+        )));
     }
     parse_json(&body, strict).map(Some)
 }
@@ -238,5 +281,18 @@ impl FromRequest for Caller {
                     )
                 }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(nesting_depth(br#"{"a": [1, {"b": 2}]}"#), 3);
+        assert_eq!(nesting_depth(br#"{"a": "[[[[\"{{{"}"#), 1);
+        assert_eq!(nesting_depth(b"1"), 0);
+        assert_eq!(nesting_depth("[".repeat(10_000).as_bytes()), 10_000);
     }
 }

@@ -78,6 +78,10 @@ async fn patch(
     let id = parse_uuid(&id, "id")?;
     let current = state.db.get_campaign(id).await?;
     let draft = body.0.apply(&current)?;
+    if draft == current.to_draft() {
+        // Nothing changes: answer without a write (updated_at stays).
+        return Ok(HttpResponse::Ok().json(current));
+    }
     Ok(HttpResponse::Ok().json(state.db.update_campaign(id, draft).await?))
 }
 
