@@ -5,4 +5,5 @@ mod auth;
 mod authz;
 mod health;
 mod malformed;
+mod rate_limit;
 mod resources;
