@@ -59,6 +59,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PUT", "/api/tasks/{id}", "tasks:write"),
     ("DELETE", "/api/tasks/{id}", "tasks:write"),
     ("POST", "/api/tasks/{id}/cancel", "tasks:write"),
+    ("GET", "/api/openapi.json", "public"),
+    ("GET", "/api/docs", "public"),
+    ("GET", "/api/docs/{tail:.*}", "public"),
+    ("GET", "/api/redoc", "public"),
+    ("GET", "/api/redoc/redoc.standalone.js", "public"),
 ];
 
 /// SPEC §4: operator = every `:read` + `tasks:write`; manager = all but `clients:delete`,
@@ -82,7 +87,7 @@ fn may_be_public(path: &str) -> bool {
         || path == "/auth/login"
         || path == "/auth/refresh"
         || path.starts_with("/api/docs")
-        || path == "/api/redoc"
+        || path.starts_with("/api/redoc")
         || path == "/api/openapi.json"
 }
 
@@ -134,7 +139,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     let mut rows: Vec<_> = EXPECTED.iter().collect();
     rows.sort_by_key(|(_, p, _)| *p == "/auth/logout");
     for (method, path, access) in rows {
-        let url_path = path.replace("{id}", &id);
+        let url_path = path.replace("{id}", &id).replace("{tail:.*}", "index.css");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
         let (anon, _) = app.send(method.clone(), &url_path, "", body.clone()).await;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod authz;
+mod docs;
 mod health;
 mod malformed;
 mod rate_limit;

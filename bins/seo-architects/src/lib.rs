@@ -231,18 +231,17 @@ async fn bootstrap_admin(
             "ADMIN_PASSWORD: required for the first start when ENVIRONMENT=production".into(),
         ));
     }
-    match auth
+    let generated = auth
         .ensure_admin(config.admin_password.as_deref())
         .await
-        .map_err(auth_start_error)?
-    {
+        .map_err(auth_start_error)?;
+    if let Some(generated) = generated {
         // Shown once, by design: it is the only way to sign in to a fresh embedded install.
-        Some(generated) => tracing::warn!(
+        tracing::warn!(
             username = "admin",
             password = %generated,
             "created the first user 'admin' with a generated password; change it after signing in"
-        ),
-        None => {}
+        );
     }
     Ok(())
 }

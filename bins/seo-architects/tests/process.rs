@@ -235,3 +235,179 @@ fn help_lists_subcommands_and_settings() {
         assert!(text.contains(word), "--help lacks {word}");
     }
 }
+
+#[test]
+fn production_refuses_unsafe_settings() {
+    let secret = (
+        "JWT_SECRET_KEY",
+        "a-production-secret-of-enough-length-1234",
+    );
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[
+                ("ENVIRONMENT", "production"),
+                ("ADMIN_PASSWORD", "a-strong-password-1"),
+            ],
+            "JWT_SECRET_KEY",
+        ),
+        (
+            &[
+                ("ENVIRONMENT", "production"),
+                secret,
+                ("ADMIN_PASSWORD", "a-strong-password-1"),
+                ("CORS_ORIGINS", "*"),
+            ],
+            "CORS_ORIGINS",
+        ),
+        (
+            &[
+                ("ENVIRONMENT", "production"),
+                secret,
+                ("ADMIN_PASSWORD", "admin123"),
+            ],
+            "ADMIN_PASSWORD",
+        ),
+        (&[("ENVIRONMENT", "production"), secret], "ADMIN_PASSWORD"),
+    ];
+    for (envs, setting) in cases {
+        let (code, text) = run_to_end(envs, &[]);
+        assert_eq!(code, 2, "{setting}: {text}");
+        assert!(
+            stderr_last_line(&text).contains(setting),
+            "{setting}: {text}"
+        );
+        assert!(
+            !text.contains("a-production-secret"),
+            "the secret leaked: {text}"
+        );
+    }
+}
+
+#[test]
+fn the_first_start_creates_admin_and_the_cli_manages_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("u.db").display());
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = command(dir.path());
+        c.env("DATABASE_URL", &url)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if stdin.is_some() {
+            c.stdin(Stdio::piped());
+        }
+        let mut child = c.spawn().unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, text) = run(
+        &[
+            "users",
+            "create",
+            "--username",
+            "ops.one",
+            "--email",
+            "ops@example.com",
+            "--role",
+            "manager",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("created user 'ops.one' (manager)"), "{text}");
+    let generated = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a generated password is shown once");
+    assert_eq!(generated.len(), 20);
+    let (code, text) = run(
+        &[
+            "users",
+            "create",
+            "--username",
+            "ops.one",
+            "--email",
+            "x@example.com",
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "duplicate: {text}");
+    let (code, text) = run(
+        &[
+            "users",
+            "create",
+            "--username",
+            "BAD NAME",
+            "--email",
+            "x@example.com",
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "invalid: {text}");
+    let (code, text) = run(
+        &[
+            "users",
+            "reset-password",
+            "--username",
+            "ops.one",
+            "--password-stdin",
+        ],
+        Some("a-new-password-9\n"),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        !text.contains("a-new-password-9"),
+        "a password from stdin is never echoed"
+    );
+    let (code, text) = run(&["users", "reset-password", "--username", "nobody"], None);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[tokio::test]
+async fn a_fresh_install_logs_the_generated_admin_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .env("PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut password = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if v["username"] == "admin" {
+                password = v["password"].as_str().map(str::to_string);
+            }
+            if v["message"] == "listening" {
+                let _ = tx.send((v["addr"].as_str().unwrap().to_string(), password.clone()));
+            }
+        }
+    });
+    let (addr, password) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    let password = password.expect("the generated admin password is logged");
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the logged password signs in");
+    send_signal(i32::try_from(child.id()).unwrap(), "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(20)).success());
+}

@@ -10,6 +10,7 @@ use crate::validation::{ValidationErrors, is_valid_host_name, required_text};
 /// The kind of work a campaign is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CampaignType {
     SeoAudit,
     TechnicalSeo,
@@ -51,6 +52,7 @@ impl CampaignType {
 /// Where a campaign is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CampaignStatus {
     Draft,
     Active,
@@ -153,6 +155,7 @@ impl CampaignStatus {
 
 /// A stored campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -194,6 +197,7 @@ pub const MAX_KEYWORDS: usize = 500;
 /// Every writable field of a campaign (create or full `PUT`). Status changes go through
 /// [`CampaignAction`]s, never through this input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignInput {
     pub client_id: Uuid,
     pub name: String,
@@ -326,6 +330,7 @@ impl CampaignInput {
 
 /// A partial update of a campaign; `null` clears a nullable field.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignPatch {
     pub client_id: Option<Uuid>,
     pub name: Option<String>,
@@ -373,6 +378,7 @@ pub struct CampaignFilter {
 
 /// Aggregates shown by `GET /api/campaigns/stats/summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignStats {
     pub total_campaigns: i64,
     /// Count per status, every status present (zero when none).

@@ -15,6 +15,7 @@ pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
 /// A stored client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Client {
     pub id: Uuid,
     pub company_name: String,
@@ -51,6 +52,7 @@ impl Client {
 
 /// Every writable field of a client: the body of a create or a full `PUT`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientInput {
     pub company_name: String,
     #[serde(default)]
@@ -175,6 +177,7 @@ impl ClientInput {
 
 /// A partial update: absent fields keep their value, `null` clears a nullable field.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientPatch {
     pub company_name: Option<String>,
     #[serde(default, deserialize_with = "crate::double_option")]
@@ -241,6 +244,7 @@ pub struct ClientFilter {
 
 /// Aggregates shown by `GET /api/clients/stats/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientStats {
     pub total_clients: i64,
     pub by_industry: Vec<NamedCount>,
@@ -253,6 +257,7 @@ pub struct ClientStats {
 
 /// A label and how many rows carry it (`None` = not set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedCount {
     pub name: Option<String>,
     pub count: i64,

@@ -12,6 +12,7 @@ use crate::validation::ValidationErrors;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskPriority {
     Low,
     #[default]
@@ -63,6 +64,7 @@ impl TaskPriority {
 /// Where a task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskStatus {
     Pending,
     Running,
@@ -132,6 +134,7 @@ impl TaskStatus {
 
 /// A stored task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: Uuid,
     pub agent_id: String,
@@ -163,6 +166,7 @@ pub const MAX_INPUT_BYTES: usize = 256 * 1024;
 
 /// Raw input for a new task.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskInput {
     pub agent_id: String,
     pub task_type: String,
@@ -273,6 +277,7 @@ pub struct TaskFilter {
 
 /// Aggregates shown by `GET /api/tasks/stats/summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskStats {
     pub total_tasks: i64,
     /// Count per status, every status present.

@@ -9,6 +9,7 @@ use crate::validation::{ValidationErrors, is_valid_email, optional_text};
 /// A role; each includes the permissions of the ones below it (admin ⊃ manager ⊃ operator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Runs tasks and reads everything.
     Operator,
@@ -39,6 +40,7 @@ impl Role {
 
 /// A user as every response shows it: never with a password hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub username: String,
@@ -63,6 +65,7 @@ pub struct NewUser {
 
 /// Raw input for creating a user.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInput {
     pub username: String,
     pub email: String,

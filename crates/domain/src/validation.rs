@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// One violated rule on one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path of the field, e.g. `keywords[3]` or `metadata`.
     pub field: String,

@@ -12,14 +12,14 @@ use crate::middleware::rate_limit::{caller_ip, hit, too_many};
 use crate::{ApiError, AppState};
 
 /// Body of `POST /auth/login`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     username: String,
     password: String,
 }
 
 /// Body of `POST /auth/refresh` (and, optionally, `/auth/logout`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
@@ -126,15 +126,33 @@ async fn auth_health(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers `/auth/*`.
 pub fn routes(t: &mut Table<'_>) {
+    use crate::openapi::{
+        Doc,
+        shapes::{Me, Status, TokenCheck, TokenPair},
+    };
     t.add(Method::POST, "/auth/login", Access::Public, login)
+        .doc(
+            Doc::new("Sign in: an access and a refresh token")
+                .body::<LoginRequest>()
+                .ok::<TokenPair>(200),
+        )
         .add(Method::POST, "/auth/refresh", Access::Public, refresh)
+        .doc(
+            Doc::new("Exchange a refresh token for a new pair (the old one is spent)")
+                .body::<RefreshRequest>()
+                .ok::<TokenPair>(200),
+        )
         .add(Method::POST, "/auth/logout", Access::Authenticated, logout)
+        .doc(Doc::new("End this session (optional body: the refresh token)").ok::<Status>(200))
         .add(Method::GET, "/auth/me", Access::Authenticated, me)
+        .doc(Doc::new("The signed-in user and their permissions").ok::<Me>(200))
         .add(Method::GET, "/auth/verify", Access::Authenticated, verify)
+        .doc(Doc::new("Check the presented access token").ok::<TokenCheck>(200))
         .add(
             Method::GET,
             "/auth/health",
             needs(Permission::SystemRead),
             auth_health,
-        );
+        )
+        .doc(Doc::new("Health of the user store and the revocation store").ok::<Status>(200));
 }

@@ -22,7 +22,8 @@ pub const AUDIT_AGENT: &str = "technical_seo_auditor";
 pub const AUDIT_TASK_TYPE: &str = "technical_seo_audit";
 
 /// Filters and paging of the campaign list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -207,28 +208,66 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers `/api/campaigns`.
 pub fn routes(t: &mut Table<'_>) {
+    use crate::openapi::{
+        Doc,
+        shapes::{CampaignPage, Status},
+    };
+    use seo_domain::{Campaign, CampaignStats};
     let (read, write, del) = (
         needs(Permission::CampaignsRead),
         needs(Permission::CampaignsWrite),
         needs(Permission::CampaignsDelete),
     );
+    let action = |summary| Doc::new(summary).ok::<Campaign>(200);
     t.add(Method::GET, "/api/campaigns", read, list)
+        .doc(
+            Doc::new("List campaigns (newest first)")
+                .query::<ListQuery>()
+                .ok::<CampaignPage>(200),
+        )
         .add(Method::POST, "/api/campaigns", write, create)
+        .doc(
+            Doc::new("Create a campaign (in draft)")
+                .body::<CampaignInput>()
+                .ok::<Campaign>(201),
+        )
         .add(Method::GET, "/api/campaigns/stats/summary", read, stats)
+        .doc(Doc::new("Counts by status and type, budget totals").ok::<CampaignStats>(200))
         .add(Method::GET, "/api/campaigns/health/campaigns", read, health)
+        .doc(Doc::new("Campaign store health").ok::<Status>(200))
         .add(Method::GET, "/api/campaigns/{id}", read, get)
+        .doc(Doc::new("Get a campaign").ok::<Campaign>(200))
         .add(Method::PUT, "/api/campaigns/{id}", write, replace)
+        .doc(
+            Doc::new("Replace every field of a campaign (not its status)")
+                .body::<CampaignInput>()
+                .ok::<Campaign>(200),
+        )
         .add(Method::PATCH, "/api/campaigns/{id}", write, patch)
+        .doc(
+            Doc::new("Change some fields of a campaign")
+                .body::<CampaignPatch>()
+                .ok::<Campaign>(200),
+        )
         .add(Method::DELETE, "/api/campaigns/{id}", del, delete)
+        .doc(Doc::new("Delete a campaign (409 while active)").no_content())
         .add(Method::GET, "/api/campaigns/{id}/metrics", read, metrics)
+        .doc(Doc::new("Progress from the campaign's tasks"))
         .add(Method::POST, "/api/campaigns/{id}/start", write, start)
+        .doc(action(
+            "draft → active; queues an audit of the domain (audit_task_id)",
+        ))
         .add(Method::POST, "/api/campaigns/{id}/pause", write, pause)
+        .doc(action("active → paused"))
         .add(Method::POST, "/api/campaigns/{id}/resume", write, resume)
+        .doc(action("paused → active"))
         .add(
             Method::POST,
             "/api/campaigns/{id}/complete",
             write,
             complete,
         )
-        .add(Method::POST, "/api/campaigns/{id}/cancel", write, cancel);
+        .doc(action("active or paused → completed"))
+        .add(Method::POST, "/api/campaigns/{id}/cancel", write, cancel)
+        .doc(action("draft, active or paused → cancelled"));
 }

@@ -15,7 +15,8 @@ use crate::extract::{Json, Query, parse_uuid};
 use crate::{ApiError, AppState};
 
 /// Filters and paging of the client list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -54,7 +55,8 @@ async fn create(
 }
 
 /// `?include_campaigns=true`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GetQuery {
     #[serde(default)]
     include_campaigns: bool,
@@ -119,7 +121,8 @@ async fn delete(
 }
 
 /// Paging and status filter of a client's campaigns.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CampaignsQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -161,18 +164,56 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers `/api/clients`.
 pub fn routes(t: &mut Table<'_>) {
+    use crate::openapi::{
+        Doc,
+        shapes::{CampaignPage, ClientPage, Status},
+    };
+    use seo_domain::{Client, ClientStats};
     let (read, write, del) = (
         needs(Permission::ClientsRead),
         needs(Permission::ClientsWrite),
         needs(Permission::ClientsDelete),
     );
     t.add(Method::GET, "/api/clients", read, list)
+        .doc(
+            Doc::new("List clients (newest first)")
+                .query::<ListQuery>()
+                .ok::<ClientPage>(200),
+        )
         .add(Method::POST, "/api/clients", write, create)
+        .doc(
+            Doc::new("Create a client")
+                .body::<ClientInput>()
+                .ok::<Client>(201),
+        )
         .add(Method::GET, "/api/clients/stats/overview", read, stats)
+        .doc(Doc::new("Totals by industry and country, mean revenue").ok::<ClientStats>(200))
         .add(Method::GET, "/api/clients/health/clients", read, health)
+        .doc(Doc::new("Client store health").ok::<Status>(200))
         .add(Method::GET, "/api/clients/{id}", read, get)
+        .doc(
+            Doc::new("Get a client (optionally with its campaigns)")
+                .query::<GetQuery>()
+                .ok::<Client>(200),
+        )
         .add(Method::PUT, "/api/clients/{id}", write, replace)
+        .doc(
+            Doc::new("Replace every field of a client")
+                .body::<ClientInput>()
+                .ok::<Client>(200),
+        )
         .add(Method::PATCH, "/api/clients/{id}", write, patch)
+        .doc(
+            Doc::new("Change some fields of a client (null clears)")
+                .body::<ClientPatch>()
+                .ok::<Client>(200),
+        )
         .add(Method::DELETE, "/api/clients/{id}", del, delete)
-        .add(Method::GET, "/api/clients/{id}/campaigns", read, campaigns);
+        .doc(Doc::new("Delete a client (409 while it has draft or active campaigns)").no_content())
+        .add(Method::GET, "/api/clients/{id}/campaigns", read, campaigns)
+        .doc(
+            Doc::new("A client's campaigns")
+                .query::<CampaignsQuery>()
+                .ok::<CampaignPage>(200),
+        );
 }

@@ -26,6 +26,10 @@ pub async fn root() -> HttpResponse {
             "health": "/health",
             "live": "/health/live",
             "ready": "/health/ready",
+            "openapi": "/api/openapi.json",
+            "docs": "/api/docs",
+            "redoc": "/api/redoc",
+            "login": "/auth/login",
         }
     }))
 }
@@ -148,8 +152,16 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers the routes of this module (all public).
 pub fn routes(t: &mut super::Table<'_>) {
+    use crate::openapi::{Doc, shapes::Status};
     t.add(Method::GET, "/", Access::Public, root)
+        .doc(Doc::new("Service name, version and links"))
         .add(Method::GET, "/health", Access::Public, health)
+        .doc(
+            Doc::new("Deep health: database, kv, queue (503 when a required component is down)")
+                .ok::<Status>(200),
+        )
         .add(Method::GET, "/health/live", Access::Public, live)
-        .add(Method::GET, "/health/ready", Access::Public, ready);
+        .doc(Doc::new("Liveness").ok::<Status>(200))
+        .add(Method::GET, "/health/ready", Access::Public, ready)
+        .doc(Doc::new("Readiness (503 when a required dependency is down)").ok::<Status>(200));
 }

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod clients;
+pub mod docs;
 pub mod health;
 pub mod tasks;
 pub mod users;
@@ -17,7 +18,7 @@ use serde::Serialize;
 use crate::middleware::access::RequireAccess;
 
 /// One served route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RouteInfo {
     /// HTTP method.
     #[serde(serialize_with = "ser_method")]
@@ -26,6 +27,9 @@ pub struct RouteInfo {
     pub path: &'static str,
     /// Who may call it.
     pub access: Access,
+    /// Its OpenAPI documentation.
+    #[serde(skip)]
+    pub doc: Option<crate::openapi::Doc>,
 }
 
 fn ser_method<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
@@ -56,6 +60,7 @@ impl Table<'_> {
             method: method.clone(),
             path,
             access,
+            doc: None,
         });
         self.cfg.service(
             web::resource(path)
@@ -63,6 +68,16 @@ impl Table<'_> {
                 .wrap(RequireAccess(access))
                 .route(web::route().to(handler)),
         );
+        self
+    }
+}
+
+impl Table<'_> {
+    /// Documents the route added last.
+    pub fn doc(&mut self, doc: crate::openapi::Doc) -> &mut Self {
+        if let Some(last) = self.routes.last_mut() {
+            last.doc = Some(doc);
+        }
         self
     }
 }
@@ -84,6 +99,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     clients::routes(&mut t);
     campaigns::routes(&mut t);
     tasks::routes(&mut t);
+    docs::routes(&mut t);
     t.routes
 }
 

@@ -15,7 +15,8 @@ use crate::extract::{Caller, Json, Query, parse_uuid};
 use crate::{ApiError, AppState};
 
 /// Filters and paging of the task list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -50,7 +51,8 @@ async fn create(
 }
 
 /// `?wait=N`: long-poll up to N seconds for the task to finish.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitQuery {
     wait: Option<f64>,
 }
@@ -150,13 +152,42 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers `/api/tasks`.
 pub fn routes(t: &mut Table<'_>) {
+    use crate::openapi::{
+        Doc,
+        shapes::{Status, TaskPage},
+    };
+    use seo_domain::{Task, TaskStats};
     let (read, write) = (needs(Permission::TasksRead), needs(Permission::TasksWrite));
     t.add(Method::GET, "/api/tasks", read, list)
+        .doc(
+            Doc::new("List tasks (newest first)")
+                .query::<ListQuery>()
+                .ok::<TaskPage>(200),
+        )
         .add(Method::POST, "/api/tasks", write, create)
+        .doc(
+            Doc::new("Queue a task (202, pending)")
+                .body::<TaskInput>()
+                .ok::<Task>(202),
+        )
         .add(Method::GET, "/api/tasks/stats/summary", read, stats)
+        .doc(Doc::new("Counts by status, priority and type; durations").ok::<TaskStats>(200))
         .add(Method::GET, "/api/tasks/health/tasks", read, health)
+        .doc(Doc::new("Queue health").ok::<Status>(200))
         .add(Method::GET, "/api/tasks/{id}", read, get)
+        .doc(
+            Doc::new("Get a task; ?wait=N long-polls until it finishes")
+                .query::<WaitQuery>()
+                .ok::<Task>(200),
+        )
         .add(Method::PUT, "/api/tasks/{id}", write, replace)
+        .doc(
+            Doc::new("Replace a pending task")
+                .body::<TaskInput>()
+                .ok::<Task>(200),
+        )
         .add(Method::DELETE, "/api/tasks/{id}", write, delete)
-        .add(Method::POST, "/api/tasks/{id}/cancel", write, cancel);
+        .doc(Doc::new("Delete a task that is not running").no_content())
+        .add(Method::POST, "/api/tasks/{id}/cancel", write, cancel)
+        .doc(Doc::new("Cancel a pending or running task").ok::<Task>(200));
 }

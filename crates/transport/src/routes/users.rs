@@ -14,7 +14,8 @@ use crate::extract::{Caller, Json, Query, parse_uuid};
 use crate::{ApiError, AppState};
 
 /// `page` and `size`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     page: Option<i64>,
     size: Option<i64>,
@@ -42,7 +43,7 @@ async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpRe
 }
 
 /// Body of `PATCH /api/users/{id}`: profile fields, and optionally a new password.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserUpdate {
     email: Option<String>,
     #[serde(default, deserialize_with = "seo_domain::double_option")]
@@ -123,7 +124,7 @@ async fn delete(
 }
 
 /// Body of `POST /api/users/me/password`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
@@ -147,16 +148,40 @@ async fn change_own_password(
 
 /// Registers `/api/users`.
 pub fn routes(t: &mut Table<'_>) {
+    use crate::openapi::{Doc, shapes::UserPage};
+    use seo_domain::User;
     let admin = needs(Permission::UsersAdmin);
     t.add(Method::GET, "/api/users", admin, list)
+        .doc(
+            Doc::new("List users")
+                .query::<PageQuery>()
+                .ok::<UserPage>(200),
+        )
         .add(Method::POST, "/api/users", admin, create)
+        .doc(
+            Doc::new("Create a user")
+                .body::<UserInput>()
+                .ok::<User>(201),
+        )
         .add(
             Method::POST,
             "/api/users/me/password",
             Access::Authenticated,
             change_own_password,
         )
+        .doc(
+            Doc::new("Change your own password (ends your other sessions)")
+                .body::<PasswordChange>()
+                .no_content(),
+        )
         .add(Method::GET, "/api/users/{id}", admin, get)
+        .doc(Doc::new("Get a user").ok::<User>(200))
         .add(Method::PATCH, "/api/users/{id}", admin, update)
-        .add(Method::DELETE, "/api/users/{id}", admin, delete);
+        .doc(
+            Doc::new("Change a user's profile, role, status or password")
+                .body::<UserUpdate>()
+                .ok::<User>(200),
+        )
+        .add(Method::DELETE, "/api/users/{id}", admin, delete)
+        .doc(Doc::new("Delete a user").no_content());
 }

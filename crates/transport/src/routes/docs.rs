@@ -1,0 +1,121 @@
+//! API documentation: `/api/openapi.json`, Swagger UI at `/api/docs` and ReDoc at
+//! `/api/redoc`. Every asset is compiled into the binary (Swagger UI from the vendored
+//! crate, ReDoc's standalone bundle from its npm package), so both render offline.
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::http::Method;
+use actix_web::http::header::{CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use seo_auth::Access;
+
+use super::Table;
+use crate::ApiError;
+use crate::openapi::{Doc, document};
+
+/// What the documentation pages may load: only this server.
+const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+script-src 'self'; worker-src 'self' blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+const REDOC_JS: &[u8] = include_bytes!("../../assets/redoc.standalone.js");
+
+static OPENAPI_JSON: OnceLock<String> = OnceLock::new();
+
+fn openapi_json() -> &'static str {
+    OPENAPI_JSON.get_or_init(|| {
+        let doc = document(&super::route_table());
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+    })
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi_json())
+}
+
+fn swagger_config() -> Arc<utoipa_swagger_ui::Config<'static>> {
+    static CONFIG: OnceLock<Arc<utoipa_swagger_ui::Config<'static>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+        .clone()
+}
+
+fn swagger_file(path: &str) -> Result<HttpResponse, ApiError> {
+    let file = utoipa_swagger_ui::serve(path, swagger_config())
+        .map_err(|e| ApiError::internal(format!("swagger ui: {e}")))?
+        .ok_or_else(|| ApiError::not_found(&format!("documentation asset {path}")))?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header((CONTENT_TYPE, file.content_type.clone()))
+        .insert_header((CONTENT_SECURITY_POLICY, DOCS_CSP));
+    if file.gzpipped {
+        res.insert_header((CONTENT_ENCODING, "gzip"));
+    }
+    let bytes = file.bytes.into_owned();
+    if path == "index.html" {
+        // The page is served at /api/docs (no trailing slash): make asset links absolute.
+        let html = String::from_utf8_lossy(&bytes)
+            .replace("href=\"./", "href=\"/api/docs/")
+            .replace("src=\"./", "src=\"/api/docs/");
+        return Ok(res.body(html));
+    }
+    Ok(res.body(bytes))
+}
+
+async fn swagger_index() -> Result<HttpResponse, ApiError> {
+    swagger_file("index.html")
+}
+
+async fn swagger_asset(tail: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    swagger_file(tail.as_str())
+}
+
+async fn redoc() -> HttpResponse {
+    let html = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>SEO Architects API — ReDoc</title>
+</head>
+<body>
+  <redoc spec-url="/api/openapi.json"></redoc>
+  <script src="/api/redoc/redoc.standalone.js"></script>
+</body>
+</html>"#;
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CONTENT_SECURITY_POLICY, DOCS_CSP))
+        .body(html)
+}
+
+async fn redoc_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/javascript; charset=utf-8"))
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(REDOC_JS)
+}
+
+/// Registers the documentation routes (public).
+pub fn routes(t: &mut Table<'_>) {
+    t.add(Method::GET, "/api/openapi.json", Access::Public, openapi)
+        .doc(Doc::new("This OpenAPI 3.1 document"))
+        .add(Method::GET, "/api/docs", Access::Public, swagger_index)
+        .doc(Doc::new("Swagger UI (HTML)"))
+        .add(
+            Method::GET,
+            "/api/docs/{tail:.*}",
+            Access::Public,
+            swagger_asset,
+        )
+        .doc(Doc::new("Swagger UI assets"))
+        .add(Method::GET, "/api/redoc", Access::Public, redoc)
+        .doc(Doc::new("ReDoc (HTML)"))
+        .add(
+            Method::GET,
+            "/api/redoc/redoc.standalone.js",
+            Access::Public,
+            redoc_js,
+        )
+        .doc(Doc::new("ReDoc script"));
+}
