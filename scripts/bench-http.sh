@@ -29,6 +29,7 @@ run() { # label, extra wrk args...
   echo "   server RSS after: $(rss $pid)"
 }
 echo "backend: ${DB%%://*}   idle RSS: $(rss $pid)"
+run "GET /health/live (baseline: no database, no auth)" "http://127.0.0.1:$PORT/health/live"
 run "GET /api/clients?size=50 (full stack, authenticated)" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/clients?size=50"
 if [ -x "$BARE" ]; then
   PORT=$BARE_PORT $BARE > "$work/bare.log" 2>&1 &
@@ -41,10 +42,17 @@ cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
-local n = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  n = 0
+end
 request = function()
   n = n + 1
-  return wrk.format(nil, nil, nil, '{"company_name":"Load ' .. n .. ' ' .. math.random(1, 1000000000) .. '","country":"DE"}')
+  return wrk.format(nil, nil, nil, '{"company_name":"Load ' .. tid .. '-' .. n .. '","country":"DE"}')
 end
 LUA
 run "POST /api/clients (full stack, authenticated)" -s "$work/post.lua" "http://127.0.0.1:$PORT/api/clients"
