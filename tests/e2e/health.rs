@@ -160,7 +160,7 @@ async fn readiness_fails_when_a_required_dependency_is_down() {
 }
 
 #[derive(Debug)]
-struct DownKv;
+pub struct DownKv;
 
 #[async_trait::async_trait]
 impl seo_persistence::kv::Kv for DownKv {

@@ -169,3 +169,94 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
     }
     assert_eq!(allowed, 10, "exactly the limit across both instances");
 }
+
+/// Serves `state` on an ephemeral port; returns its base URL and handle.
+async fn serve_state(state: seo_transport::AppState) -> (String, actix_web::dev::ServerHandle) {
+    let srv = actix_web::HttpServer::new(move || seo_transport::build_app(state.clone()))
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+    let addr = srv.addrs()[0];
+    let srv = srv.run();
+    let handle = srv.handle();
+    tokio::spawn(srv);
+    (format!("http://{addr}"), handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_counter_store_fails_open_or_closed_as_configured() {
+    let app = spawn_with(|c| c.rate_limit_enabled = true).await;
+    for (fail_open, expected) in [(true, 200), (false, 503)] {
+        let mut state = app.running.state.clone();
+        state.kv = std::sync::Arc::new(crate::health::DownKv);
+        let mut http = (*state.http).clone();
+        http.rate_limit.fail_open = fail_open;
+        state.http = std::sync::Arc::new(http);
+        let (base, handle) = serve_state(state).await;
+        let r = app.http.get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), expected, "fail_open = {fail_open}");
+        handle.stop(false).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_cors_headers_for_allowed_origins() {
+    let app = spawn_with(|c| {
+        c.cors_origins = vec!["https://app.example".into()];
+        c.rate_limit_enabled = true;
+        c.rate_limit_requests_per_minute = 1;
+    })
+    .await;
+    let origin = "https://app.example";
+    let r = app
+        .http
+        .get(app.url("/api/clients"))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        origin,
+        "a 401 is readable by the browser"
+    );
+    let r = app
+        .http
+        .get(app.url("/api/clients"))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        origin,
+        "a 429 is readable by the browser"
+    );
+    let pre = app
+        .http
+        .request(Method::OPTIONS, app.url("/api/clients"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status(), 200);
+    assert_eq!(pre.headers()["access-control-allow-origin"], origin);
+    let other = app
+        .http
+        .get(app.url("/health/live"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        other.headers().get("access-control-allow-origin").is_none(),
+        "other origins get no CORS grant"
+    );
+}

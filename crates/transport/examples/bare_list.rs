@@ -8,16 +8,26 @@ use seo_persistence::{Database, DatabaseUrl, DbOptions};
 
 async fn list(db: web::Data<Database>) -> HttpResponse {
     let page = PageRequest::new(Some(1), Some(50)).unwrap();
-    HttpResponse::Ok().json(db.list_clients(ClientFilter::default(), page).await.unwrap())
+    HttpResponse::Ok().json(
+        db.list_clients(ClientFilter::default(), page)
+            .await
+            .unwrap(),
+    )
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let url = DatabaseUrl::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-    let db = Database::connect(&url, &DbOptions::for_backend(url.backend())).await.unwrap();
-    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
-    HttpServer::new(move || App::new().app_data(web::Data::new(db.clone())).route("/api/clients", web::get().to(list)))
-        .bind(("127.0.0.1", port))?
-        .run()
+    let db = Database::connect(&url, &DbOptions::for_backend(url.backend()))
         .await
+        .unwrap();
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(db.clone()))
+            .route("/api/clients", web::get().to(list))
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
 }
