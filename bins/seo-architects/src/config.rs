@@ -25,6 +25,17 @@ pub enum Command {
     /// Manage users without the API.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Run one agent locally on a JSON input and print its output (no server needed).
+    Run {
+        /// Agent id, e.g. lead_qualification.
+        agent: String,
+        /// JSON file holding the task input, or - for standard input.
+        #[arg(long)]
+        input: String,
+        /// Task type (default: the agent's first).
+        #[arg(long)]
+        task_type: Option<String>,
+    },
 }
 
 /// `users` subcommands.

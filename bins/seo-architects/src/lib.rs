@@ -331,11 +331,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve => serve(&cli.config).await,
         Command::Migrate => open_database(&cli.config).await.map(|_| ()),
         Command::Users(cmd) => users_command(&cli.config, cmd).await,
+        Command::Run {
+            agent,
+            input,
+            task_type,
+        } => run_agent(&agent, &input, task_type.as_deref()).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "start-up failed");
+            tracing::error!(error = %e, "command failed");
             eprintln!("error: {e}");
             e.exit_code()
         }
@@ -419,4 +424,57 @@ async fn users_command(config: &Config, cmd: UsersCommand) -> Result<(), StartEr
         }
     }
     Ok(())
+}
+
+/// `run AGENT --input FILE|-`: runs one agent in-process and prints its output as JSON.
+async fn run_agent(agent: &str, input: &str, task_type: Option<&str>) -> Result<(), StartError> {
+    use seo_agents::{AgentError, AgentManager, AgentsConfig, TaskContext};
+    let manager = AgentManager::with_config(AgentsConfig::default());
+    let a = manager.get(agent).ok_or_else(|| {
+        StartError::Config(format!(
+            "AGENT: unknown agent '{agent}' (available: {})",
+            manager.ids().join(", ")
+        ))
+    })?;
+    let text = if input == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| StartError::Other(format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(input)
+            .map_err(|e| StartError::Config(format!("--input: cannot read {input}: {e}")))?
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        StartError::Config(format!(
+            "--input: not valid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let task_type = match task_type {
+        Some(t) => t.to_string(),
+        None => a
+            .task_types()
+            .first()
+            .map(|t| t.name.to_string())
+            .ok_or_else(|| StartError::Other("the agent has no task type".into()))?,
+    };
+    match manager
+        .run(agent, &task_type, &value, &TaskContext::detached())
+        .await
+    {
+        Ok(out) => {
+            let json =
+                serde_json::to_string_pretty(&out).map_err(|e| StartError::Other(e.to_string()))?;
+            println!("{json}");
+            Ok(())
+        }
+        Err(
+            e @ (AgentError::InvalidInput { .. }
+            | AgentError::UnknownTaskType { .. }
+            | AgentError::UnknownAgent(_)),
+        ) => Err(StartError::Config(format!("--input: {e}"))),
+        Err(e) => Err(StartError::Other(format!("agent failed: {e}"))),
+    }
 }

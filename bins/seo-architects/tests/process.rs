@@ -411,3 +411,59 @@ async fn a_fresh_install_logs_the_generated_admin_password_once() {
     send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     assert!(wait_exit(&mut child, Duration::from_secs(20)).success());
 }
+
+#[test]
+fn run_scores_a_lead_from_stdin_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .args(["run", "lead_qualification", "--input", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let lead = r#"{"company_name": "Acme", "contact_role": "CEO", "industry": "SaaS", "budget_range": "1 000 000 ₽", "timeline": "in 2 months", "pain_points": ["no leads"]}"#;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(lead.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["score"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["estimated_deal_value"], 1_000_000.0);
+    assert!(v["factors"].as_array().unwrap().len() == 5);
+    assert!(
+        !dir.path().join("data").exists(),
+        "running an agent touches no database"
+    );
+
+    let (code, text) = run_to_end(&[], &["run", "no_such_agent", "--input", "-"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("lead_qualification"),
+        "lists the available agents: {text}"
+    );
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), r#"{"company_name": 5}"#).unwrap();
+    let (code, text) = run_to_end(
+        &[],
+        &[
+            "run",
+            "lead_qualification",
+            "--input",
+            f.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(stderr_last_line(&text).contains("company_name"), "{text}");
+}

@@ -1,0 +1,271 @@
+//! The agent manager: the registry, direct runs, per-agent statistics and health.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::AgentsConfig;
+use crate::contract::{
+    Agent, AgentError, AgentHealth, AgentOutput, TaskContext, TaskTypeSpec, Tier,
+};
+
+/// Durations kept per agent for the mean and p95.
+const DURATION_WINDOW: usize = 1000;
+
+#[derive(Debug, Default)]
+struct Stats {
+    runs: u64,
+    successes: u64,
+    failures: u64,
+    running: u64,
+    durations: VecDeque<Duration>,
+    last_activity: Option<DateTime<Utc>>,
+}
+
+/// Live statistics of one agent since the registry was (re)created.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentStats {
+    /// Finished runs.
+    pub runs: u64,
+    /// Runs that produced an output.
+    pub successes: u64,
+    /// Runs that failed.
+    pub failures: u64,
+    /// Successes ÷ runs; `None` before the first run.
+    pub success_rate: Option<f64>,
+    /// Mean duration of the last 1,000 runs, in milliseconds.
+    pub mean_duration_ms: Option<f64>,
+    /// 95th percentile of the same, in milliseconds.
+    pub p95_duration_ms: Option<f64>,
+    /// When it last started or finished a run.
+    pub last_activity: Option<DateTime<Utc>>,
+    /// Runs in progress now.
+    pub running_now: u64,
+}
+
+/// What the registry says about one agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentInfo {
+    /// Stable id.
+    pub agent_id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Tier.
+    pub tier: Tier,
+    /// What it does.
+    pub description: &'static str,
+    /// Accepted task types with their input schemas.
+    pub task_types: Vec<TaskTypeSpec>,
+    /// Live statistics.
+    pub stats: AgentStats,
+}
+
+type Factory = Arc<dyn Fn() -> Vec<Arc<dyn Agent>> + Send + Sync>;
+
+/// Owns the agents. Cheap to share behind an `Arc`; no global state, so a program can hold
+/// several.
+pub struct AgentManager {
+    factory: Factory,
+    agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
+    stats: Mutex<BTreeMap<&'static str, Stats>>,
+}
+
+impl std::fmt::Debug for AgentManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentManager")
+            .field("agents", &self.ids())
+            .finish()
+    }
+}
+
+fn index(list: Vec<Arc<dyn Agent>>) -> BTreeMap<&'static str, Arc<dyn Agent>> {
+    list.into_iter().map(|a| (a.id(), a)).collect()
+}
+
+impl AgentManager {
+    /// A manager whose registry is built (and rebuilt by [`AgentManager::recreate_all`]) by `factory`.
+    pub fn new(factory: impl Fn() -> Vec<Arc<dyn Agent>> + Send + Sync + 'static) -> Self {
+        let factory: Factory = Arc::new(factory);
+        let agents = index(factory());
+        Self {
+            factory,
+            agents: RwLock::new(agents),
+            stats: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The agents that are built, with `config`.
+    pub fn with_config(config: AgentsConfig) -> Self {
+        Self::new(move || crate::builtin_agents(&config))
+    }
+
+    /// Rebuilds every agent from the factory and resets the statistics; returns the ids.
+    pub fn recreate_all(&self) -> Vec<&'static str> {
+        let fresh = index((self.factory)());
+        let ids = fresh.keys().copied().collect();
+        *self.agents.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        ids
+    }
+
+    /// Registered ids, sorted.
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.agents
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// One agent.
+    pub fn get(&self, id: &str) -> Option<Arc<dyn Agent>> {
+        self.agents
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn require(&self, id: &str) -> Result<Arc<dyn Agent>, AgentError> {
+        self.get(id)
+            .ok_or_else(|| AgentError::UnknownAgent(id.to_string()))
+    }
+
+    /// Registry entry of one agent with its live statistics.
+    pub fn info(&self, id: &str) -> Option<AgentInfo> {
+        let a = self.get(id)?;
+        Some(AgentInfo {
+            agent_id: a.id(),
+            name: a.name(),
+            tier: a.tier(),
+            description: a.description(),
+            task_types: a.task_types(),
+            stats: self.stats(a.id()),
+        })
+    }
+
+    /// Every agent's entry, sorted by id.
+    pub fn list(&self) -> Vec<AgentInfo> {
+        self.ids()
+            .into_iter()
+            .filter_map(|id| self.info(id))
+            .collect()
+    }
+
+    /// Checks that `agent` exists, accepts `task_type` and that `input` fits its schema.
+    pub fn validate(&self, agent: &str, task_type: &str, input: &Value) -> Result<(), AgentError> {
+        let a = self.require(agent)?;
+        let types = a.task_types();
+        if !types.iter().any(|t| t.name == task_type) {
+            return Err(AgentError::UnknownTaskType {
+                agent: agent.to_string(),
+                task_type: task_type.to_string(),
+                accepted: types.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+            });
+        }
+        a.validate(task_type, input)
+    }
+
+    /// Runs a task now and records the outcome in the agent's statistics.
+    pub async fn run(
+        &self,
+        agent: &str,
+        task_type: &str,
+        input: &Value,
+        ctx: &TaskContext,
+    ) -> Result<AgentOutput, AgentError> {
+        self.validate(agent, task_type, input)?;
+        let a = self.require(agent)?;
+        let id = a.id();
+        self.with_stats(id, |s| {
+            s.running += 1;
+            s.last_activity = Some(Utc::now());
+        });
+        let start = Instant::now();
+        let result = a.run(task_type, input, ctx).await;
+        let took = start.elapsed();
+        self.with_stats(id, |s| {
+            s.running = s.running.saturating_sub(1);
+            s.runs += 1;
+            if result.is_ok() {
+                s.successes += 1;
+            } else {
+                s.failures += 1;
+            }
+            if s.durations.len() == DURATION_WINDOW {
+                s.durations.pop_front();
+            }
+            s.durations.push_back(took);
+            s.last_activity = Some(Utc::now());
+        });
+        result
+    }
+
+    fn with_stats(&self, id: &'static str, f: impl FnOnce(&mut Stats)) {
+        let mut map = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        f(map.entry(id).or_default());
+    }
+
+    /// Statistics of one agent (zeros before its first run).
+    pub fn stats(&self, id: &str) -> AgentStats {
+        let map = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = map.get(id) else {
+            return AgentStats {
+                runs: 0,
+                successes: 0,
+                failures: 0,
+                success_rate: None,
+                mean_duration_ms: None,
+                p95_duration_ms: None,
+                last_activity: None,
+                running_now: 0,
+            };
+        };
+        let mut ms: Vec<f64> = s
+            .durations
+            .iter()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        let mean = (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / ms.len() as f64);
+        // Nearest-rank p95.
+        let p95 = (!ms.is_empty())
+            .then(|| ms[((ms.len() as f64 * 0.95).ceil() as usize).clamp(1, ms.len()) - 1]);
+        AgentStats {
+            runs: s.runs,
+            successes: s.successes,
+            failures: s.failures,
+            success_rate: (s.runs > 0).then(|| s.successes as f64 / s.runs as f64),
+            mean_duration_ms: mean,
+            p95_duration_ms: p95,
+            last_activity: s.last_activity,
+            running_now: s.running,
+        }
+    }
+
+    /// Probes one agent.
+    pub async fn health(&self, id: &str) -> Result<AgentHealth, AgentError> {
+        Ok(self.require(id)?.health().await)
+    }
+
+    /// Probes every agent.
+    pub async fn health_all(&self) -> BTreeMap<&'static str, AgentHealth> {
+        let agents: Vec<_> = self
+            .agents
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut out = BTreeMap::new();
+        for a in agents {
+            out.insert(a.id(), a.health().await);
+        }
+        out
+    }
+}
