@@ -122,7 +122,14 @@ async fn every_write_endpoint_rejects_the_corpus_and_changes_nothing() {
     let writes: Vec<_> = seo_transport::route_table()
         .into_iter()
         .filter(|r| matches!(r.method.as_str(), "POST" | "PUT" | "PATCH"))
-        .filter(|r| r.path != "/auth/logout")
+        .filter(|r| {
+            ![
+                "/auth/logout",
+                "/api/agents/create-all",
+                "/api/agents/test/comprehensive",
+            ]
+            .contains(&r.path)
+        })
         .collect();
     assert!(writes.len() >= 15);
     for route in &writes {

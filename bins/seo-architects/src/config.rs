@@ -222,6 +222,9 @@ pub struct Config {
         global = true
     )]
     pub max_request_size: usize,
+    /// Task workers in this instance (0: API only).
+    #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
+    pub workers: usize,
 }
 
 impl Config {

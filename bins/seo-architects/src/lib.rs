@@ -2,6 +2,7 @@
 //! transport together, and runs the CLI subcommands. Kept thin: behaviour lives in crates.
 
 pub mod config;
+pub mod engine;
 pub mod logging;
 
 use std::net::SocketAddr;
@@ -267,6 +268,8 @@ pub struct Running {
     pub done: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The state the handlers share.
     pub state: AppState,
+    /// The task engine (taken by [`serve`] to shut it down after the server).
+    pub engine: Option<engine::Engine>,
 }
 
 /// Opens storage, binds the listener and starts serving in the background.
@@ -277,7 +280,17 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let (kv, kv_required) = open_kv(config).await?;
     let auth = auth_service(config, &db, kv.clone()).await?;
     bootstrap_admin(config, &auth, &db).await?;
-    let state = AppState::new(db, kv, kv_required, auth, http, instance_id());
+    let agents = Arc::new(seo_agents::AgentManager::with_config(
+        seo_agents::AgentsConfig::default(),
+    ));
+    let state = AppState::new(db, kv, kv_required, auth, http, agents, instance_id());
+    let engine = engine::Engine::start(
+        state.clone(),
+        engine::EngineConfig {
+            workers: config.workers,
+            ..engine::EngineConfig::default()
+        },
+    );
     let app_state = state.clone();
     let mut server = HttpServer::new(move || seo_transport::build_app(app_state.clone()))
         .shutdown_timeout(config.shutdown_timeout_seconds)
@@ -305,13 +318,20 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         handle,
         done,
         state,
+        engine: Some(engine),
     })
 }
 
 /// Serves until SIGINT/SIGTERM, then drains in-flight requests and exits.
 pub async fn serve(config: &Config) -> Result<(), StartError> {
-    let running = start(config).await?;
-    match running.done.await {
+    let mut running = start(config).await?;
+    let engine = running.engine.take();
+    let result = running.done.await;
+    // The server has drained its requests; now hand running tasks back to the queue.
+    if let Some(engine) = engine {
+        engine.shutdown().await;
+    }
+    match result {
         Ok(Ok(())) => {
             tracing::info!("server stopped");
             Ok(())

@@ -184,6 +184,17 @@ pub struct AgentHealth {
     pub detail: String,
 }
 
+/// A built-in input with a known answer, run by the comprehensive self-test.
+#[derive(Debug, Clone)]
+pub struct ReferenceCase {
+    /// Task type to run.
+    pub task_type: &'static str,
+    /// Input.
+    pub input: Value,
+    /// Checks the output; `Err` says what differs.
+    pub check: fn(&AgentOutput) -> Result<(), String>,
+}
+
 /// An analysis agent.
 #[async_trait]
 pub trait Agent: Send + Sync + 'static {
@@ -208,6 +219,10 @@ pub trait Agent: Send + Sync + 'static {
     ) -> Result<AgentOutput, AgentError>;
     /// Probes what the agent depends on.
     async fn health(&self) -> AgentHealth;
+    /// A reference input with a known answer.
+    fn reference_case(&self) -> Option<ReferenceCase> {
+        None
+    }
 }
 
 /// Deserialises `input` into `T`, reporting the failing field path.

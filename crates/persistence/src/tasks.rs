@@ -258,6 +258,47 @@ impl Database {
         .await
     }
 
+    /// One agent's tasks created since `since`: counts by status and the mean and longest run
+    /// time of the completed ones (milliseconds).
+    pub async fn agent_task_window(
+        &self,
+        agent_id: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> DbResult<(BTreeMap<String, i64>, Option<f64>, Option<i64>)> {
+        let agent = agent_id.to_string();
+        self.run(move |mut conn| async move {
+            let since = since.naive_utc();
+            let (rows, avg, max): (Vec<(String, i64)>, Option<f64>, Option<i64>) = db_run!(conn, c => {
+                let rows = tasks::table
+                    .filter(tasks::agent_id.eq(&agent))
+                    .filter(tasks::created_at.ge(since))
+                    .group_by(tasks::status)
+                    .select((tasks::status, count_star()))
+                    .load(c)
+                    .await?;
+                let avg = tasks::table
+                    .filter(tasks::agent_id.eq(&agent))
+                    .filter(tasks::created_at.ge(since))
+                    .filter(tasks::status.eq("completed"))
+                    .select(sql::<Nullable<Double>>("AVG(CAST(duration_ms AS DOUBLE PRECISION))"))
+                    .get_result(c)
+                    .await?;
+                let max = tasks::table
+                    .filter(tasks::agent_id.eq(&agent))
+                    .filter(tasks::created_at.ge(since))
+                    .filter(tasks::status.eq("completed"))
+                    .select(diesel::dsl::max(tasks::duration_ms))
+                    .get_result(c)
+                    .await?;
+                (rows, avg, max)
+            });
+            let mut by_status: BTreeMap<String, i64> = TaskStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+            by_status.extend(rows);
+            Ok((by_status, avg, max))
+        })
+        .await
+    }
+
     /// Counts by status, priority and type; mean run time; completion rate.
     pub async fn task_stats(&self) -> DbResult<TaskStats> {
         self.run(move |mut conn| async move {

@@ -203,3 +203,30 @@ impl From<AuthError> for ApiError {
         }
     }
 }
+
+/// Maps an agent-registry refusal to 422 (with the field path) or 404.
+pub fn agent_error(e: seo_agents::AgentError) -> ApiError {
+    use seo_agents::AgentError as E;
+    let field = |field: &str, code: &'static str, message: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "one or more fields are invalid",
+        )
+        .with_details(
+            serde_json::json!({"fields": [{"field": field, "code": code, "message": message}]}),
+        )
+    };
+    match e {
+        E::UnknownAgent(a) => field(
+            "agent_id",
+            "unknown_agent",
+            format!("no agent '{a}' is available"),
+        ),
+        e @ E::UnknownTaskType { .. } => field("task_type", "unknown_task_type", e.to_string()),
+        E::InvalidInput { field: f, message } => {
+            field(&format!("input.{f}"), "invalid_value", message)
+        }
+        other => ApiError::internal(other),
+    }
+}

@@ -114,6 +114,7 @@ fn tag(path: &str) -> &'static str {
         p if p.starts_with("/api/clients") => "clients",
         p if p.starts_with("/api/campaigns") => "campaigns",
         p if p.starts_with("/api/tasks") => "tasks",
+        p if p.starts_with("/api/agents") => "agents",
         p if p.starts_with("/api/docs")
             || p.starts_with("/api/redoc")
             || p.starts_with("/api/openapi") =>

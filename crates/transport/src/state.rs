@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use seo_agents::AgentManager;
 use seo_auth::AuthService;
 use seo_persistence::Database;
 use seo_persistence::kv::Kv;
+use tokio::sync::Notify;
 
 use crate::config::HttpConfig;
 
@@ -22,6 +24,10 @@ pub struct AppState {
     pub auth: AuthService,
     /// HTTP-layer settings.
     pub http: Arc<HttpConfig>,
+    /// The agent registry.
+    pub agents: Arc<AgentManager>,
+    /// Wakes this instance's idle workers when a task is queued here.
+    pub task_queued: Arc<Notify>,
     /// Unique name of this process among instances (also the task-lease owner).
     pub instance_id: String,
     /// When the process started serving.
@@ -36,6 +42,7 @@ impl AppState {
         kv_required: bool,
         auth: AuthService,
         http: HttpConfig,
+        agents: Arc<AgentManager>,
         instance_id: String,
     ) -> Self {
         Self {
@@ -44,8 +51,25 @@ impl AppState {
             kv_required,
             auth,
             http: Arc::new(http),
+            agents,
+            task_queued: Arc::new(Notify::new()),
             instance_id,
             started_at: Instant::now(),
         }
+    }
+
+    /// Checks a new task against the agent registry (agent, task type, input schema) and
+    /// queues it: stored, announced, and this instance's workers woken.
+    pub async fn enqueue(
+        &self,
+        new: seo_domain::NewTask,
+    ) -> Result<seo_domain::Task, crate::ApiError> {
+        self.agents
+            .validate(&new.agent_id, &new.task_type, &new.input)
+            .map_err(crate::error::agent_error)?;
+        let task = self.db.create_task(new).await?;
+        crate::events::task_update(self.kv.as_ref(), &task, "created", None).await;
+        self.task_queued.notify_waiters();
+        Ok(task)
     }
 }

@@ -139,12 +139,11 @@ async fn transition(
     let campaign = state.db.transition_campaign(id, action).await?;
     let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
     if action == CampaignAction::Start {
-        // Starting a campaign queues an audit of its domain.
-        let audit = match &campaign.domain {
-            Some(domain) => Some(
+        // Starting a campaign queues an audit of its domain when the auditor is available.
+        let audit = match (&campaign.domain, state.agents.get(AUDIT_AGENT).is_some()) {
+            (Some(domain), true) => Some(
                 state
-                    .db
-                    .create_task(NewTask {
+                    .enqueue(NewTask {
                         agent_id: AUDIT_AGENT.into(),
                         task_type: AUDIT_TASK_TYPE.into(),
                         input: json!({"url": format!("https://{domain}/")}),
@@ -158,7 +157,7 @@ async fn transition(
                     })
                     .await?,
             ),
-            None => None,
+            _ => None,
         };
         body["audit_task_id"] = json!(audit.map(|t| t.id));
     }

@@ -2,6 +2,7 @@
 //! method, path and [`Access`] and wraps it in the access guard, so the table is both what
 //! is served and what the authorization tests walk.
 
+pub mod agents;
 pub mod auth;
 pub mod campaigns;
 pub mod clients;
@@ -99,6 +100,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     clients::routes(&mut t);
     campaigns::routes(&mut t);
     tasks::routes(&mut t);
+    agents::routes(&mut t);
     docs::routes(&mut t);
     t.routes
 }

@@ -44,7 +44,7 @@ async fn create(
     body: Json<TaskInput>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.0.validate(Some(caller.0.user.id))?;
-    let task = state.db.create_task(new).await?;
+    let task = state.enqueue(new).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/api/tasks/{}", task.id)))
         .json(task))
@@ -106,6 +106,10 @@ async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
     let new = body.0.validate(Some(caller.0.user.id))?;
+    state
+        .agents
+        .validate(&new.agent_id, &new.task_type, &new.input)
+        .map_err(crate::error::agent_error)?;
     Ok(HttpResponse::Ok().json(state.db.update_pending_task(id, new).await?))
 }
 
@@ -123,7 +127,9 @@ async fn cancel(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    Ok(HttpResponse::Ok().json(state.db.cancel_task(id).await?))
+    let task = state.db.cancel_task(id).await?;
+    crate::events::task_update(state.kv.as_ref(), &task, "cancelled", None).await;
+    Ok(HttpResponse::Ok().json(task))
 }
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

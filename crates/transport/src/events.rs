@@ -1,0 +1,33 @@
+//! Live events: every task transition is published on the kv channel [`CHANNEL`] (Redis
+//! when configured, so every instance's subscribers see it) as one JSON message.
+
+use seo_domain::Task;
+use seo_persistence::kv::Kv;
+use serde_json::json;
+
+/// The kv channel carrying live events.
+pub const CHANNEL: &str = "events";
+
+/// Publishes a `task_update` for `task`; `event` is one of created, started, progress,
+/// completed, failed, retrying, cancelled, timed_out, requeued. A publish failure is logged,
+/// never surfaced: events are a live view, the database is the record.
+pub async fn task_update(kv: &dyn Kv, task: &Task, event: &str, summary: Option<&str>) {
+    let msg = json!({
+        "type": "task_update",
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "data": {
+            "event": event,
+            "task_id": task.id,
+            "agent_id": task.agent_id,
+            "task_type": task.task_type,
+            "status": task.status,
+            "progress": task.progress,
+            "attempts": task.attempts,
+            "campaign_id": task.campaign_id,
+            "summary": summary,
+        }
+    });
+    if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
+        tracing::warn!(error = %e, task_id = %task.id, "could not publish a task event");
+    }
+}
