@@ -4,6 +4,7 @@
 mod auth;
 mod authz;
 mod docs;
+mod engine;
 mod health;
 mod malformed;
 mod rate_limit;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::contract::{
-    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskTypeSpec, Tier,
-    parse_input, schema_of,
+    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, ReferenceCase, TaskContext,
+    TaskTypeSpec, Tier, parse_input, schema_of,
 };
 use crate::parse::parse_amount;
 
@@ -924,5 +924,20 @@ impl Agent for LeadQualification {
             status: "healthy",
             detail: "pure computation from the task input; no external dependency".into(),
         }
+    }
+    fn reference_case(&self) -> Option<ReferenceCase> {
+        Some(ReferenceCase {
+            task_type: QUALIFY,
+            input: json!({
+                "company_name": "Acme Retail", "contact_role": "CEO", "industry": "E-commerce",
+                "company_size": "50-500", "budget_range": "5m+", "timeline": "ASAP",
+                "pain_points": ["low traffic", "competitors outrank us"], "goals": ["growth"]
+            }),
+            // Worked by hand: 0.30·81 + 0.25·75 + 0.20·60 + 0.15·100 + 0.10·100 = 80.05 → hot.
+            check: |out| match (out.score, out.extra.get("classification")) {
+                (Some(s), Some(c)) if (s - 80.05).abs() < 1e-9 && c == "hot" => Ok(()),
+                other => Err(format!("expected 80.05 and hot, got {other:?}")),
+            },
+        })
     }
 }
