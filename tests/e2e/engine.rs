@@ -104,7 +104,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
     let (s, all) = app.send(Method::GET, "/api/agents", &t, None).await;
     assert_eq!(
         (s, all["total"].as_i64()),
-        (200, Some(1)),
+        (200, Some(2)),
         "only agents that work are registered"
     );
     let (s, test) = app
@@ -112,7 +112,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
         .await;
     assert_eq!(
         (s, test["summary"]["passed"].as_i64()),
-        (200, Some(1)),
+        (200, Some(2)),
         "{test}"
     );
 }
@@ -439,4 +439,76 @@ async fn two_instances_share_the_queue_and_run_each_task_once() {
         a.running.state.agents.stats("lead_qualification").runs,
         b.running.state.agents.stats("lead_qualification").runs
     );
+}
+
+/// The lead workflow: a hot or warm lead gets a proposal as a child task; a cold one does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qualified_lead_gets_a_proposal_as_a_child_task() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let hot = json!({"input": {
+        "company_name": "Acme Retail", "contact_role": "CEO", "industry": "E-commerce", "company_size": "50-500",
+        "budget_range": "5m+", "timeline": "ASAP", "pain_points": ["low traffic", "competitors outrank us"], "goals": ["growth"]
+    }});
+    let (s, lead) = app
+        .send(
+            Method::POST,
+            "/api/agents/lead_qualification/tasks?wait=10",
+            &t,
+            Some(hot),
+        )
+        .await;
+    assert_eq!(
+        (s, lead["output"]["classification"].as_str()),
+        (200, Some("hot"))
+    );
+    let lead_id = lead["id"].as_str().unwrap();
+    let start = Instant::now();
+    let proposal = loop {
+        let (_, list) = app
+            .send(
+                Method::GET,
+                "/api/tasks?agent_id=proposal_generation&status=completed",
+                &t,
+                None,
+            )
+            .await;
+        if let Some(p) = list["items"].as_array().and_then(|i| i.first()).cloned() {
+            break p;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no proposal followed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(proposal["parent_id"].as_str(), Some(lead_id));
+    assert_eq!(proposal["input"]["lead_class"], "hot");
+    assert_eq!(proposal["input"]["lead_score"], 80.05);
+    // Mid-market e-commerce, hot: (500,000 + 350,000) × 1.2 × 1.2 one-time; 850,000 × 1.44 monthly.
+    assert_eq!(proposal["output"]["totals"]["one_time"], 1_224_000.0);
+    assert_eq!(proposal["output"]["totals"]["monthly"], 1_224_000.0);
+
+    let cold = json!({"input": {"company_name": "Cold Co", "industry": "Non-profit", "contact_role": "intern"}});
+    let (s, c) = app
+        .send(
+            Method::POST,
+            "/api/agents/lead_qualification/tasks?wait=10",
+            &t,
+            Some(cold),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_ne!(c["output"]["classification"], "hot");
+    assert_ne!(c["output"]["classification"], "warm");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, all) = app
+        .send(
+            Method::GET,
+            "/api/tasks?agent_id=proposal_generation",
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(all["total"], 1, "a cold lead gets no proposal");
 }

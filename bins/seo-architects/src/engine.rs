@@ -254,6 +254,7 @@ async fn run_one(
     // Whatever ended the run, anything the agent spawned is told to stop.
     let _ = cancel_tx.send(true);
     let db = &state.db;
+    let mut follow = None;
     let written = match outcome {
         Outcome::Shutdown => return Ended::Shutdown,
         Outcome::Lost => {
@@ -269,10 +270,12 @@ async fn run_one(
             .await
             .map(|t| t.map(|t| (t, "timed_out", None))),
         Outcome::Done(Ok(out)) => match serde_json::to_value(&out) {
-            Ok(v) => db
-                .complete_task(task.id, worker, &v)
-                .await
-                .map(|t| t.map(|t| (t, "completed", Some(out.summary.clone())))),
+            Ok(v) => {
+                follow = state.agents.follow_up(&task.agent_id, &task.input, &out);
+                db.complete_task(task.id, worker, &v)
+                    .await
+                    .map(|t| t.map(|t| (t, "completed", Some(out.summary.clone()))))
+            }
             Err(e) => db
                 .fail_task(
                     task.id,
@@ -302,7 +305,10 @@ async fn run_one(
     };
     match written {
         Ok(Some((t, event, summary))) => {
-            task_update(state.kv.as_ref(), &t, event, summary.as_deref()).await
+            task_update(state.kv.as_ref(), &t, event, summary.as_deref()).await;
+            if let (Some(next), "completed") = (follow, event) {
+                queue_follow_up(state, &t, next).await;
+            }
         }
         Ok(None) => {
             tracing::info!(task_id = %task.id, "task changed while running (cancelled); result dropped")
@@ -312,4 +318,28 @@ async fn run_one(
         }
     }
     Ended::Normally
+}
+
+/// Queues the next workflow step as a child task of `parent`.
+async fn queue_follow_up(state: &AppState, parent: &Task, next: seo_agents::FollowUp) {
+    let child = seo_domain::NewTask {
+        agent_id: next.agent_id.to_string(),
+        task_type: next.task_type.to_string(),
+        input: next.input,
+        priority: parent.priority,
+        campaign_id: parent.campaign_id,
+        client_id: parent.client_id,
+        parent_id: Some(parent.id),
+        created_by: parent.created_by,
+        timeout_seconds: seo_domain::task::DEFAULT_TIMEOUT_SECONDS,
+        max_attempts: seo_domain::task::DEFAULT_MAX_ATTEMPTS,
+    };
+    match state.enqueue(child).await {
+        Ok(t) => {
+            tracing::info!(parent = %parent.id, child = %t.id, agent = %t.agent_id, reason = %next.reason, "workflow step queued")
+        }
+        Err(e) => {
+            tracing::error!(parent = %parent.id, error = %e, "could not queue the workflow step")
+        }
+    }
 }

@@ -4,6 +4,8 @@ pub mod contract;
 pub mod lead;
 pub mod manager;
 pub mod parse;
+pub mod proposal;
+pub mod workflow;
 
 use std::sync::Arc;
 
@@ -14,6 +16,8 @@ pub use contract::{
 };
 pub use lead::{LeadConfig, LeadQualification};
 pub use manager::{AgentInfo, AgentManager, AgentStats};
+pub use proposal::{ProposalConfig, ProposalGeneration};
+pub use workflow::{FollowUp, WorkflowConfig, follow_up};
 
 /// Typed configuration of every agent: each threshold, weight and table, with defaults
 /// matching the spec. Deserialisable, so an operator can override any part.
@@ -22,12 +26,17 @@ pub use manager::{AgentInfo, AgentManager, AgentStats};
 pub struct AgentsConfig {
     /// `lead_qualification`.
     pub lead_qualification: LeadConfig,
+    /// `proposal_generation`.
+    pub proposal_generation: ProposalConfig,
+    /// Workflow hand-off rules.
+    pub workflows: WorkflowConfig,
 }
 
 /// The agents that really work today. Others join as they are built; an agent that does not
 /// work is never registered.
 pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
-    vec![Arc::new(LeadQualification::new(
-        config.lead_qualification.clone(),
-    ))]
+    vec![
+        Arc::new(LeadQualification::new(config.lead_qualification.clone())),
+        Arc::new(ProposalGeneration::new(config.proposal_generation.clone())),
+    ]
 }

@@ -70,6 +70,7 @@ type Factory = Arc<dyn Fn() -> Vec<Arc<dyn Agent>> + Send + Sync>;
 /// several.
 pub struct AgentManager {
     factory: Factory,
+    workflow: crate::workflow::WorkflowConfig,
     agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
     stats: Mutex<BTreeMap<&'static str, Stats>>,
 }
@@ -93,6 +94,7 @@ impl AgentManager {
         let agents = index(factory());
         Self {
             factory,
+            workflow: crate::workflow::WorkflowConfig::default(),
             agents: RwLock::new(agents),
             stats: Mutex::new(BTreeMap::new()),
         }
@@ -100,7 +102,21 @@ impl AgentManager {
 
     /// The agents that are built, with `config`.
     pub fn with_config(config: AgentsConfig) -> Self {
-        Self::new(move || crate::builtin_agents(&config))
+        let workflow = config.workflows.clone();
+        let mut m = Self::new(move || crate::builtin_agents(&config));
+        m.workflow = workflow;
+        m
+    }
+
+    /// The workflow step after a completed task, when its agent is registered here.
+    pub fn follow_up(
+        &self,
+        agent_id: &str,
+        input: &Value,
+        output: &AgentOutput,
+    ) -> Option<crate::workflow::FollowUp> {
+        crate::workflow::follow_up(agent_id, input, output, &self.workflow)
+            .filter(|f| self.get(f.agent_id).is_some())
     }
 
     /// Rebuilds every agent from the factory and resets the statistics; returns the ids.

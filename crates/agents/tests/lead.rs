@@ -169,7 +169,10 @@ async fn statistics_count_runs_and_failures() {
     );
     assert_eq!(s.success_rate, Some(1.0));
     assert!(s.p95_duration_ms.is_some() && s.last_activity.is_some());
-    assert_eq!(m.recreate_all(), vec!["lead_qualification"]);
+    assert_eq!(
+        m.recreate_all(),
+        vec!["lead_qualification", "proposal_generation"]
+    );
     assert_eq!(
         m.stats("lead_qualification").runs,
         0,

@@ -1,0 +1,557 @@
+//! `proposal_generation`: services chosen by SEO maturity, prices from the rate table and
+//! multipliers, three packages, and an ROI projection whose every assumption is stated.
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::contract::{
+    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, ReferenceCase, TaskContext,
+    TaskTypeSpec, Tier, parse_input, schema_of,
+};
+use crate::lead::NumOrText;
+use crate::parse::parse_amount;
+
+/// The task type.
+pub const PROPOSE: &str = "generate_proposal";
+
+/// Rates, multipliers and ROI assumptions; defaults follow the original's tables (RUB).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProposalConfig {
+    /// Employees from which a company is mid-market, and enterprise.
+    pub size_thresholds: [f64; 2],
+    /// Base rates `[smb, mid_market, enterprise]` per service.
+    pub rates: Vec<(String, [f64; 3], String)>,
+    /// Industry multipliers, matched by substring; others 1.0.
+    pub industry_multipliers: Vec<(String, f64)>,
+    /// Lead-class multipliers.
+    pub class_multipliers: Vec<(String, f64)>,
+    /// Discount of the Growth package, and of the Maximum package (after ×`maximum_scale`).
+    pub discounts: [f64; 2],
+    /// Scope factor of the Maximum package.
+    pub maximum_scale: f64,
+    /// Traffic growth factors at 6, 12 and 24 months, `[smb, mid_market, enterprise]`.
+    pub growth: [[f64; 3]; 3],
+    /// Assumed monthly organic visits when the client's are unknown, by size.
+    pub base_traffic: [f64; 3],
+    /// Assumed conversion rate (%) when unknown, by industry substring; others `default_conversion`.
+    pub conversion: Vec<(String, f64)>,
+    /// Conversion rate (%) for industries not in the table.
+    pub default_conversion: f64,
+    /// Assumed average deal value when unknown, by size.
+    pub deal_value: [f64; 3],
+}
+
+impl Default for ProposalConfig {
+    fn default() -> Self {
+        let s = |n: &str, r: [f64; 3], b: &str| (n.to_string(), r, b.to_string());
+        let m = |n: &str, v: f64| (n.to_string(), v);
+        Self {
+            size_thresholds: [50.0, 1000.0],
+            rates: vec![
+                s("seo_audit", [250_000.0, 500_000.0, 1_200_000.0], "one_time"),
+                s(
+                    "content_strategy",
+                    [150_000.0, 350_000.0, 800_000.0],
+                    "one_time",
+                ),
+                s(
+                    "link_building",
+                    [200_000.0, 450_000.0, 1_500_000.0],
+                    "monthly",
+                ),
+                s(
+                    "monthly_retainer",
+                    [350_000.0, 850_000.0, 2_500_000.0],
+                    "monthly",
+                ),
+            ],
+            industry_multipliers: vec![
+                m("e-commerce", 1.2),
+                m("ecommerce", 1.2),
+                m("retail", 1.2),
+                m("saas", 1.3),
+                m("software", 1.3),
+                m("healthcare", 1.4),
+                m("medical", 1.4),
+                m("real estate", 1.1),
+                m("b2b", 1.0),
+            ],
+            class_multipliers: vec![
+                m("hot", 1.2),
+                m("warm", 1.0),
+                m("cold", 0.8),
+                m("mql", 1.1),
+                m("unqualified", 0.7),
+            ],
+            discounts: [0.10, 0.15],
+            maximum_scale: 1.5,
+            growth: [[1.5, 1.3, 1.2], [2.2, 1.8, 1.5], [3.5, 2.8, 2.2]],
+            base_traffic: [5_000.0, 25_000.0, 100_000.0],
+            conversion: vec![
+                m("e-commerce", 2.5),
+                m("ecommerce", 2.5),
+                m("retail", 2.5),
+                m("saas", 3.5),
+                m("b2b", 4.5),
+                m("healthcare", 3.0),
+                m("real estate", 4.0),
+            ],
+            default_conversion: 2.0,
+            deal_value: [20_000.0, 60_000.0, 250_000.0],
+        }
+    }
+}
+
+/// What the proposal is for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ProposalInput {
+    /// Company name.
+    pub company_name: String,
+    /// Industry.
+    #[serde(default)]
+    pub industry: Option<String>,
+    /// Employees: a number or a range.
+    #[serde(default)]
+    pub company_size: Option<NumOrText>,
+    /// Lead score 0–100 (from `lead_qualification`).
+    #[serde(default)]
+    pub lead_score: Option<f64>,
+    /// Lead class: hot, warm, cold, mql or unqualified.
+    #[serde(default)]
+    pub lead_class: Option<String>,
+    /// Technical audit score 0–100 of the site, when an audit exists.
+    #[serde(default)]
+    pub audit_score: Option<f64>,
+    /// The client's monthly organic visits, when known.
+    #[serde(default)]
+    pub monthly_traffic: Option<f64>,
+    /// The client's conversion rate in percent, when known.
+    #[serde(default)]
+    pub conversion_rate: Option<f64>,
+    /// The client's average deal value, when known.
+    #[serde(default)]
+    pub average_deal_value: Option<f64>,
+    /// low, medium or high.
+    #[serde(default)]
+    pub urgency: Option<String>,
+}
+
+/// The `proposal_generation` agent.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalGeneration {
+    config: ProposalConfig,
+}
+
+fn round0(v: f64) -> f64 {
+    v.round()
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Piecewise-linear uplift (growth − 1) at month `m` through (0,0), (6,g6), (12,g12), (24,g24).
+fn uplift(g: [f64; 3], m: f64) -> f64 {
+    let pts = [
+        (0.0, 0.0),
+        (6.0, g[0] - 1.0),
+        (12.0, g[1] - 1.0),
+        (24.0, g[2] - 1.0),
+    ];
+    for w in pts.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if m <= x1 {
+            return y0 + (y1 - y0) * (m - x0) / (x1 - x0);
+        }
+    }
+    pts[3].1
+}
+
+impl ProposalGeneration {
+    /// The agent with `config`.
+    pub fn new(config: ProposalConfig) -> Self {
+        Self { config }
+    }
+
+    fn lookup(table: &[(String, f64)], text: &str) -> Option<f64> {
+        table
+            .iter()
+            .find(|(k, _)| text.contains(k.as_str()))
+            .map(|(_, v)| *v)
+    }
+
+    /// Builds the proposal; pure computation.
+    pub fn propose(&self, p: &ProposalInput) -> Result<AgentOutput, AgentError> {
+        let c = &self.config;
+        let mut not_measured = Vec::new();
+        let mut assumptions: Vec<String> = Vec::new();
+        let industry = p
+            .industry
+            .as_deref()
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        let size = p.company_size.as_ref().map(|s| match s {
+            NumOrText::Number(n) => n.to_string(),
+            NumOrText::Text(t) => t.clone(),
+        });
+        let employees = size.as_deref().and_then(parse_amount).map(|a| a.typical());
+        let (tier, tier_name) = match employees {
+            Some(e) if e >= c.size_thresholds[1] => (2, "enterprise"),
+            Some(e) if e >= c.size_thresholds[0] => (1, "mid_market"),
+            Some(_) => (0, "smb"),
+            None => {
+                not_measured.push("company_size (priced as smb)".to_string());
+                (0, "smb")
+            }
+        };
+        let class = p
+            .lead_class
+            .as_deref()
+            .map(str::to_lowercase)
+            .unwrap_or_else(|| "warm".to_string());
+        if p.lead_class.is_none() {
+            assumptions.push("no lead class given: priced as warm (multiplier 1.0)".into());
+        }
+        let class_mult =
+            Self::lookup(&c.class_multipliers, &class).ok_or_else(|| AgentError::InvalidInput {
+                field: "lead_class".into(),
+                message: format!("unknown class '{class}'"),
+            })?;
+        let industry_mult = Self::lookup(&c.industry_multipliers, &industry).unwrap_or(1.0);
+
+        // Maturity: from a real audit score when one exists.
+        let (maturity, maturity_basis) = match p.audit_score {
+            Some(a) => (
+                match a {
+                    a if a < 40.0 => "beginner",
+                    a if a < 60.0 => "basic",
+                    a if a < 80.0 => "intermediate",
+                    _ => "advanced",
+                },
+                format!("technical audit score {a:.0}/100"),
+            ),
+            None => {
+                not_measured.push("audit_score (maturity estimated from company size)".to_string());
+                (
+                    ["beginner", "basic", "intermediate"][tier],
+                    format!("no audit yet: estimated from size ({tier_name})"),
+                )
+            }
+        };
+        let mut services = vec!["seo_audit"];
+        if matches!(maturity, "beginner" | "basic") {
+            services.push("content_strategy");
+        } else {
+            services.push("link_building");
+        }
+        services.push("monthly_retainer");
+
+        let mut lines = Vec::new();
+        let (mut one_time, mut monthly) = (0.0, 0.0);
+        for name in &services {
+            let Some((_, rates, billing)) = c.rates.iter().find(|(n, _, _)| n == name) else {
+                continue;
+            };
+            let price = round0(rates[tier] * industry_mult * class_mult);
+            if billing == "monthly" {
+                monthly += price;
+            } else {
+                one_time += price;
+            }
+            lines.push(json!({
+                "service": name, "billing": billing, "base_rate": rates[tier],
+                "industry_multiplier": industry_mult, "class_multiplier": class_mult, "price": price,
+            }));
+        }
+        let audit_price = lines
+            .first()
+            .and_then(|l| l["price"].as_f64())
+            .unwrap_or(0.0);
+        let [growth_off, max_off] = c.discounts;
+        let growth_pkg = (
+            round0(one_time * (1.0 - growth_off)),
+            round0(monthly * (1.0 - growth_off)),
+        );
+        let max_pkg = (
+            round0(one_time * c.maximum_scale * (1.0 - max_off)),
+            round0(monthly * c.maximum_scale * (1.0 - max_off)),
+        );
+        let packages = json!([
+            {"name": "start", "includes": ["seo_audit"], "one_time": audit_price, "monthly": 0.0, "first_year": audit_price},
+            {"name": "growth", "includes": services, "discount": growth_off, "one_time": growth_pkg.0, "monthly": growth_pkg.1,
+             "first_year": growth_pkg.0 + 12.0 * growth_pkg.1, "recommended": true},
+            {"name": "maximum", "includes": services, "scope": c.maximum_scale, "discount": max_off, "one_time": max_pkg.0,
+             "monthly": max_pkg.1, "first_year": max_pkg.0 + 12.0 * max_pkg.1},
+        ]);
+
+        // ROI of the recommended package. Traffic is monthly: no second division by 12.
+        let traffic = match p.monthly_traffic {
+            Some(t) => t,
+            None => {
+                assumptions.push(format!("monthly organic visits {} (table value for {tier_name}; client figure unknown)", c.base_traffic[tier]));
+                c.base_traffic[tier]
+            }
+        };
+        let conversion = match p.conversion_rate {
+            Some(r) => r,
+            None => {
+                let r = Self::lookup(&c.conversion, &industry).unwrap_or(c.default_conversion);
+                assumptions.push(format!(
+                    "conversion rate {r}% (table value for the industry; client figure unknown)"
+                ));
+                r
+            }
+        };
+        let deal = match p.average_deal_value {
+            Some(d) => d,
+            None => {
+                assumptions.push(format!(
+                    "average deal value {} (table value for {tier_name}; client figure unknown)",
+                    c.deal_value[tier]
+                ));
+                c.deal_value[tier]
+            }
+        };
+        let opportunity = match p.lead_score {
+            Some(s) => (s / 100.0 + 0.1).min(0.99),
+            None => {
+                assumptions.push(
+                    "no lead score: growth taken at 60 % of the table (opportunity 0.6)".into(),
+                );
+                0.6
+            }
+        };
+        let g: [f64; 3] = [0, 1, 2].map(|i| 1.0 + (c.growth[i][tier] - 1.0) * opportunity);
+        assumptions.push(format!(
+            "traffic grows ×{:.2} by month 6, ×{:.2} by 12, ×{:.2} by 24 (table for {tier_name} × opportunity {opportunity:.2}), linearly in between",
+            g[0], g[1], g[2]
+        ));
+        let value_per_visit = conversion / 100.0 * deal;
+        let (one, mon) = growth_pkg;
+        let mut cum_cost = one;
+        let mut cum_rev = 0.0;
+        let mut breakeven = None;
+        let mut horizon = serde_json::Map::new();
+        for m in 1..=36 {
+            cum_cost += mon;
+            cum_rev += traffic * uplift(g, f64::from(m)) * value_per_visit;
+            if breakeven.is_none() && cum_rev >= cum_cost {
+                breakeven = Some(m);
+            }
+            if [6, 12, 24].contains(&m) {
+                horizon.insert(
+                    format!("{m}_months"),
+                    json!({
+                        "investment": round0(cum_cost),
+                        "incremental_revenue": round0(cum_rev),
+                        "roi": round3((cum_rev - cum_cost) / cum_cost),
+                    }),
+                );
+            }
+        }
+        let roi_12 = horizon
+            .get("12_months")
+            .and_then(|h| h["roi"].as_f64())
+            .unwrap_or(0.0);
+        let mut factors = vec![
+            Factor {
+                name: "industry_multiplier".into(),
+                value: industry_mult,
+                weight: None,
+                contribution: None,
+                reason: if industry.is_empty() {
+                    "no industry: 1.0".into()
+                } else {
+                    format!("industry '{industry}'")
+                },
+            },
+            Factor {
+                name: "class_multiplier".into(),
+                value: class_mult,
+                weight: None,
+                contribution: None,
+                reason: format!("lead class {class}"),
+            },
+            Factor {
+                name: "opportunity".into(),
+                value: round3(opportunity),
+                weight: None,
+                contribution: None,
+                reason: p.lead_score.map_or("assumed (no lead score)".into(), |s| {
+                    format!("min(0.99, {s}/100 + 0.1)")
+                }),
+            },
+        ];
+        if let Some(a) = p.audit_score {
+            factors.push(Factor {
+                name: "audit_score".into(),
+                value: a,
+                weight: None,
+                contribution: None,
+                reason: maturity_basis.clone(),
+            });
+        }
+        let urgency = p.urgency.as_deref().unwrap_or("medium").to_lowercase();
+        let mut next_steps: Vec<String> = match class.as_str() {
+            "hot" => vec![
+                "Present the proposal on a call within 48 hours".into(),
+                "Offer to start with the audit next week".into(),
+            ],
+            "warm" => vec![
+                "Send the proposal with a case study from their industry".into(),
+                "Follow up in 5 working days".into(),
+            ],
+            _ => vec![
+                "Offer the Start package (audit only) first".into(),
+                "Revisit the full proposal after the audit".into(),
+            ],
+        };
+        if urgency == "high" {
+            next_steps.insert(
+                0,
+                "They asked for speed: propose a start date this month".into(),
+            );
+        }
+        let findings = if breakeven.is_none() {
+            vec![Finding { id: "no_breakeven".into(), severity: "medium".into(), message: "the recommended package does not pay back within 36 months on these assumptions".into() }]
+        } else {
+            Vec::new()
+        };
+        let mut extra = Map::new();
+        extra.insert("company_name".into(), json!(p.company_name));
+        extra.insert("company_tier".into(), json!(tier_name));
+        extra.insert("seo_maturity".into(), json!(maturity));
+        extra.insert("maturity_basis".into(), json!(maturity_basis));
+        extra.insert("services".into(), json!(lines));
+        extra.insert("totals".into(), json!({"one_time": one_time, "monthly": monthly, "first_year": one_time + 12.0 * monthly}));
+        extra.insert("packages".into(), packages);
+        extra.insert("roi".into(), json!({"package": "growth", "horizons": horizon, "breakeven_month": breakeven, "assumptions": assumptions}));
+        extra.insert("next_steps".into(), json!(next_steps));
+        Ok(AgentOutput {
+            summary: format!(
+                "{}: {maturity} SEO maturity; recommended Growth package {:.0} one-time + {:.0}/month; 12-month ROI {:.0}%{}.",
+                p.company_name.trim(),
+                growth_pkg.0,
+                growth_pkg.1,
+                roi_12 * 100.0,
+                breakeven.map_or(", no payback within 36 months".to_string(), |b| format!(
+                    ", pays back in month {b}"
+                ))
+            ),
+            score: None,
+            factors,
+            findings,
+            recommendations: next_steps,
+            data_sources: vec![
+                "task input".into(),
+                "rate table and multipliers (configuration)".into(),
+            ],
+            not_measured,
+            extra,
+        })
+    }
+}
+
+fn check(input: &Value) -> Result<ProposalInput, AgentError> {
+    let p: ProposalInput = parse_input(input)?;
+    if p.company_name.trim().chars().count() < 2 {
+        return Err(AgentError::InvalidInput {
+            field: "company_name".into(),
+            message: "must be at least 2 characters".into(),
+        });
+    }
+    for (field, v, max) in [
+        ("lead_score", p.lead_score, 100.0),
+        ("audit_score", p.audit_score, 100.0),
+        ("conversion_rate", p.conversion_rate, 100.0),
+    ] {
+        if v.is_some_and(|v| !(0.0..=max).contains(&v)) {
+            return Err(AgentError::InvalidInput {
+                field: field.into(),
+                message: format!("must be between 0 and {max}"),
+            });
+        }
+    }
+    for (field, v) in [
+        ("monthly_traffic", p.monthly_traffic),
+        ("average_deal_value", p.average_deal_value),
+    ] {
+        if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
+            return Err(AgentError::InvalidInput {
+                field: field.into(),
+                message: "must be zero or more".into(),
+            });
+        }
+    }
+    if let Some(c) = &p.lead_class
+        && !["hot", "warm", "cold", "mql", "unqualified"].contains(&c.to_lowercase().as_str())
+    {
+        return Err(AgentError::InvalidInput {
+            field: "lead_class".into(),
+            message: "must be hot, warm, cold, mql or unqualified".into(),
+        });
+    }
+    Ok(p)
+}
+
+#[async_trait]
+impl Agent for ProposalGeneration {
+    fn id(&self) -> &'static str {
+        "proposal_generation"
+    }
+    fn name(&self) -> &'static str {
+        "Proposal Generation Agent"
+    }
+    fn tier(&self) -> Tier {
+        Tier::Operational
+    }
+    fn description(&self) -> &'static str {
+        "Chooses services by SEO maturity, prices them from the rate table and multipliers, builds three packages and an ROI projection with every assumption stated."
+    }
+    fn task_types(&self) -> Vec<TaskTypeSpec> {
+        vec![TaskTypeSpec {
+            name: PROPOSE,
+            description: "Price a proposal",
+            input_schema: schema_of::<ProposalInput>(),
+        }]
+    }
+    fn validate(&self, _: &str, input: &Value) -> Result<(), AgentError> {
+        check(input).map(|_| ())
+    }
+    async fn run(
+        &self,
+        _: &str,
+        input: &Value,
+        ctx: &TaskContext,
+    ) -> Result<AgentOutput, AgentError> {
+        let p = check(input)?;
+        ctx.checkpoint()?;
+        let out = self.propose(&p)?;
+        ctx.report(100);
+        Ok(out)
+    }
+    async fn health(&self) -> AgentHealth {
+        AgentHealth {
+            status: "healthy",
+            detail: "pure computation from the task input and the rate table".into(),
+        }
+    }
+    fn reference_case(&self) -> Option<ReferenceCase> {
+        Some(ReferenceCase {
+            task_type: PROPOSE,
+            input: json!({"company_name": "Acme SaaS", "industry": "SaaS", "company_size": 200, "lead_score": 85, "lead_class": "hot"}),
+            // mid-market basic: audit 500k, content 350k one-time; retainer 850k monthly; × 1.3 (SaaS) × 1.2 (hot)
+            check: |out| {
+                let t = &out.extra["totals"];
+                if t["one_time"] == json!(1_326_000.0) && t["monthly"] == json!(1_326_000.0) {
+                    Ok(())
+                } else {
+                    Err(format!("expected 1,326,000 one-time and monthly, got {t}"))
+                }
+            },
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Proposal prices and ROI worked out by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seo_agents::{AgentManager, AgentsConfig, TaskContext};
+use serde_json::{Value, json};
+
+async fn propose(input: Value) -> seo_agents::AgentOutput {
+    let m = AgentManager::with_config(AgentsConfig::default());
+    m.run(
+        "proposal_generation",
+        "generate_proposal",
+        &input,
+        &TaskContext::detached(),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn prices_packages_and_roi_from_stated_figures() {
+    let out = propose(json!({
+        "company_name": "Beta B2B", "industry": "B2B services", "company_size": 20, "lead_score": 90,
+        "lead_class": "hot", "audit_score": 70, "monthly_traffic": 10000, "conversion_rate": 2,
+        "average_deal_value": 10000
+    }))
+    .await;
+    // Audit 70 → intermediate → audit + link building + retainer. SMB rates × 1.0 (B2B) × 1.2 (hot):
+    // audit 250,000 → 300,000 one-time; links 200,000 → 240,000 and retainer 350,000 → 420,000 monthly.
+    assert_eq!(out.extra["seo_maturity"], "intermediate");
+    assert_eq!(out.extra["totals"]["one_time"], 300_000.0);
+    assert_eq!(out.extra["totals"]["monthly"], 660_000.0);
+    let growth = &out.extra["packages"][1];
+    assert_eq!(
+        (growth["one_time"].as_f64(), growth["monthly"].as_f64()),
+        (Some(270_000.0), Some(594_000.0)),
+        "10 % off"
+    );
+    let max = &out.extra["packages"][2];
+    // ×1.5 then 15 % off: 300,000·1.275 = 382,500; 660,000·1.275 = 841,500
+    assert_eq!(
+        (max["one_time"].as_f64(), max["monthly"].as_f64()),
+        (Some(382_500.0), Some(841_500.0))
+    );
+    // ROI of Growth: opportunity min(0.99, 0.9 + 0.1) = 0.99; 6-month uplift 0.5·0.99 = 0.495.
+    // Each visit is worth 2 % × 10,000 = 200; months 1..6 ramp linearly: revenue
+    // 10,000 · 200 · 0.495 · (1+…+6)/6 = 3,465,000; cost 270,000 + 6·594,000 = 3,834,000.
+    let six = &out.extra["roi"]["horizons"]["6_months"];
+    assert_eq!(six["incremental_revenue"], 3_465_000.0);
+    assert_eq!(six["investment"], 3_834_000.0);
+    assert_eq!(six["roi"], -0.096);
+    // Month 7: uplift 0.495 + (1.188 − 0.495)/6 = 0.6105 → +1,221,000 → 4,686,000 ≥ 4,428,000.
+    assert_eq!(out.extra["roi"]["breakeven_month"], 7);
+    let assumptions = out.extra["roi"]["assumptions"].as_array().unwrap();
+    assert_eq!(
+        assumptions.len(),
+        1,
+        "only the growth curve is assumed: {assumptions:?}"
+    );
+    assert!(out.not_measured.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_figures_are_table_values_and_say_so() {
+    let out = propose(json!({"company_name": "Acme SaaS", "industry": "SaaS", "company_size": 200, "lead_score": 85, "lead_class": "hot"}))
+        .await;
+    // Mid-market, no audit → "basic" (estimated) → audit 500k + content 350k one-time, retainer 850k monthly, × 1.3 × 1.2.
+    assert_eq!(out.extra["totals"]["one_time"], 1_326_000.0);
+    assert_eq!(out.extra["totals"]["monthly"], 1_326_000.0);
+    assert!(
+        out.not_measured
+            .iter()
+            .any(|n| n.starts_with("audit_score"))
+    );
+    let assumptions: Vec<String> =
+        serde_json::from_value(out.extra["roi"]["assumptions"].clone()).unwrap();
+    for word in [
+        "monthly organic visits 25000",
+        "conversion rate 3.5%",
+        "average deal value 60000",
+    ] {
+        assert!(
+            assumptions.iter().any(|a| a.contains(word)),
+            "{word} missing from {assumptions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invalid_figures_are_refused_with_the_field() {
+    let m = AgentManager::with_config(AgentsConfig::default());
+    for (input, field) in [
+        (
+            json!({"company_name": "Acme", "lead_score": 120}),
+            "lead_score",
+        ),
+        (
+            json!({"company_name": "Acme", "lead_class": "lukewarm"}),
+            "lead_class",
+        ),
+        (
+            json!({"company_name": "Acme", "monthly_traffic": -5}),
+            "monthly_traffic",
+        ),
+    ] {
+        match m.validate("proposal_generation", "generate_proposal", &input) {
+            Err(seo_agents::AgentError::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_hot_or_warm_lead_hands_off_to_a_proposal() {
+    let m = AgentManager::with_config(AgentsConfig::default());
+    let input = json!({"company_name": "Acme", "industry": "SaaS", "company_size": "50-500"});
+    let mut out = seo_agents::AgentOutput {
+        score: Some(72.0),
+        ..Default::default()
+    };
+    out.extra.insert("classification".into(), json!("warm"));
+    let next = m.follow_up("lead_qualification", &input, &out).unwrap();
+    assert_eq!(
+        (next.agent_id, next.task_type),
+        ("proposal_generation", "generate_proposal")
+    );
+    assert_eq!(
+        next.input,
+        json!({"company_name": "Acme", "industry": "SaaS", "company_size": "50-500", "lead_score": 72.0, "lead_class": "warm"})
+    );
+    assert!(
+        m.validate(next.agent_id, next.task_type, &next.input)
+            .is_ok(),
+        "the hand-off is a valid proposal input"
+    );
+    out.extra.insert("classification".into(), json!("cold"));
+    assert!(m.follow_up("lead_qualification", &input, &out).is_none());
+}
