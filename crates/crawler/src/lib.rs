@@ -1,0 +1,493 @@
+//! The site crawler of SEO Architects.
+//!
+//! It fetches a site the way a polite, fast crawler does: robots.txt obeyed for its own user
+//! agent, sitemap discovery, breadth-first within the start host, `max_pages` and
+//! `max_depth`, bounded concurrency with a per-host delay, timeouts, a body-size cap,
+//! redirect chains recorded hop by hop, time to first byte and total time, response headers
+//! kept, http(s) only. Addresses in private, loopback and link-local ranges are refused unless
+//! `allow_private` is set, so the server cannot be used to probe an internal network.
+
+pub mod html;
+mod net;
+pub mod robots;
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use url::Url;
+
+pub use html::{Image, Link, PageFacts};
+pub use robots::Robots;
+
+/// Crawl limits and manners.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CrawlConfig {
+    /// Most pages fetched (robots.txt, sitemaps and llms.txt not counted).
+    pub max_pages: usize,
+    /// Deepest link distance from the start page.
+    pub max_depth: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Least time between two requests to the host (robots.txt `Crawl-delay` wins, up to 5 s).
+    pub per_host_delay_ms: u64,
+    /// Time allowed for one request, body included.
+    pub timeout_ms: u64,
+    /// Bytes read of one body; the rest is dropped and the page marked truncated.
+    pub max_body_bytes: usize,
+    /// Redirects followed for one URL.
+    pub max_redirects: usize,
+    /// Sent as `User-Agent`; its first word is matched against robots.txt groups.
+    pub user_agent: String,
+    /// Allow private, loopback and link-local addresses (tests; never on a public server).
+    pub allow_private: bool,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        Self {
+            max_pages: 100,
+            max_depth: 5,
+            concurrency: 8,
+            per_host_delay_ms: 0,
+            timeout_ms: 10_000,
+            max_body_bytes: 5 * 1024 * 1024,
+            max_redirects: 10,
+            user_agent: "SEOArchitectsBot/0.1".into(),
+            allow_private: false,
+        }
+    }
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hop {
+    /// The URL requested.
+    pub url: String,
+    /// Its 3xx status.
+    pub status: u16,
+}
+
+/// One fetched URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// The URL as discovered.
+    pub url: String,
+    /// Where the redirects ended.
+    pub final_url: String,
+    /// Final status; `None` when no response came (see `error`).
+    pub status: Option<u16>,
+    /// Redirect hops before the final response.
+    pub redirects: Vec<Hop>,
+    /// Response headers (lower-case names).
+    pub headers: BTreeMap<String, String>,
+    /// Bytes of body read.
+    pub bytes: usize,
+    /// The body was longer than the cap.
+    pub truncated: bool,
+    /// Time to the final response's headers, in milliseconds.
+    pub ttfb_ms: f64,
+    /// Time until the body was read, in milliseconds.
+    pub total_ms: f64,
+    /// Link distance from the start page.
+    pub depth: u32,
+    /// Network failure, redirect loop, refused address …
+    pub error: Option<String>,
+    /// Facts of an HTML page.
+    pub facts: Option<PageFacts>,
+}
+
+impl Page {
+    /// The response header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    /// Whether the final response is HTML.
+    pub fn is_html(&self) -> bool {
+        self.header("content-type").is_some_and(|c| c.to_lowercase().contains("text/html"))
+    }
+}
+
+/// A fetched helper file (robots.txt, sitemap, llms.txt).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SiteFile {
+    /// Its URL.
+    pub url: String,
+    /// HTTP status; `None` when unreachable.
+    pub status: Option<u16>,
+}
+
+impl SiteFile {
+    /// Served with 200.
+    pub fn found(&self) -> bool {
+        self.status == Some(200)
+    }
+}
+
+/// Everything a crawl saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlReport {
+    /// The start URL.
+    pub start_url: String,
+    /// The host crawled.
+    pub host: String,
+    /// Pages in the order they were fetched.
+    pub pages: Vec<Page>,
+    /// robots.txt.
+    pub robots_txt: SiteFile,
+    /// Lines of robots.txt that could not be parsed.
+    pub robots_invalid_lines: usize,
+    /// Sitemaps fetched.
+    pub sitemaps: Vec<SiteFile>,
+    /// URLs the sitemaps list on this host.
+    pub sitemap_urls: Vec<String>,
+    /// `/llms.txt`.
+    pub llms_txt: SiteFile,
+    /// URLs not fetched because robots.txt disallows them.
+    pub blocked_by_robots: Vec<String>,
+    /// Internal URLs left out because of `max_pages` or `max_depth`.
+    pub not_crawled: usize,
+    /// Whole crawl time, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// Why a crawl could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    /// Not an absolute http(s) URL with a host.
+    #[error("not a crawlable URL: {0}")]
+    InvalidUrl(String),
+    /// The address is private, loopback or link-local.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The HTTP client could not be built.
+    #[error("crawler set-up failed: {0}")]
+    Setup(String),
+}
+
+struct Fetched {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+    truncated: bool,
+    ttfb: Duration,
+}
+
+/// The crawler for one site.
+struct Crawl {
+    client: reqwest::Client,
+    cfg: CrawlConfig,
+    host: String,
+    robots: Robots,
+    /// When the next request to the host may start.
+    next_slot: Mutex<Instant>,
+    delay: Duration,
+}
+
+impl Crawl {
+    async fn polite(&self) {
+        if self.delay.is_zero() {
+            return;
+        }
+        let wait = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let start = (*next).max(now);
+            *next = start + self.delay;
+            start - now
+        };
+        tokio::time::sleep(wait).await;
+    }
+
+    /// One request, no redirects followed, body read up to the cap.
+    async fn get(&self, url: &Url) -> Result<Fetched, String> {
+        if !self.cfg.allow_private {
+            net::check_url_host(url)?;
+        }
+        self.polite().await;
+        let start = Instant::now();
+        let mut res = self.client.get(url.as_str()).send().await.map_err(|e| describe(&e))?;
+        let ttfb = start.elapsed();
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        loop {
+            match res.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.cfg.max_body_bytes.saturating_sub(body.len());
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(format!("body read failed: {}", describe(&e))),
+            }
+        }
+        Ok(Fetched { status, headers, body, truncated, ttfb })
+    }
+
+    /// Fetches `url`, following redirects (recorded; loops and overlong chains are errors).
+    async fn page(&self, url: Url, depth: u32) -> Page {
+        let start = Instant::now();
+        let mut current = url.clone();
+        let mut hops = Vec::new();
+        let mut seen = HashSet::new();
+        let mut page = Page {
+            url: url.to_string(),
+            final_url: url.to_string(),
+            status: None,
+            redirects: Vec::new(),
+            headers: BTreeMap::new(),
+            bytes: 0,
+            truncated: false,
+            ttfb_ms: 0.0,
+            total_ms: 0.0,
+            depth,
+            error: None,
+            facts: None,
+        };
+        loop {
+            if !seen.insert(current.to_string()) {
+                page.error = Some(format!("redirect loop back to {current}"));
+                break;
+            }
+            match self.get(&current).await {
+                Err(e) => {
+                    page.error = Some(e);
+                    break;
+                }
+                Ok(f) => {
+                    let location = f.headers.get("location").and_then(|l| current.join(l).ok());
+                    if (300..400).contains(&f.status)
+                        && let Some(next) = location
+                    {
+                        hops.push(Hop { url: current.to_string(), status: f.status });
+                        if hops.len() > self.cfg.max_redirects {
+                            page.error = Some(format!("more than {} redirects", self.cfg.max_redirects));
+                            break;
+                        }
+                        if !matches!(next.scheme(), "http" | "https") {
+                            page.error = Some(format!("redirect to a non-http URL {next}"));
+                            break;
+                        }
+                        current = next;
+                        continue;
+                    }
+                    page.status = Some(f.status);
+                    page.ttfb_ms = f.ttfb.as_secs_f64() * 1000.0;
+                    page.bytes = f.body.len();
+                    page.truncated = f.truncated;
+                    page.headers = f.headers;
+                    page.final_url = current.to_string();
+                    if page.is_html() && current.host_str() == Some(self.host.as_str()) {
+                        let base = current.clone();
+                        let text = String::from_utf8_lossy(&f.body).into_owned();
+                        page.facts = tokio::task::spawn_blocking(move || html::extract(&text, &base)).await.ok();
+                    }
+                    break;
+                }
+            }
+        }
+        page.redirects = hops;
+        page.total_ms = start.elapsed().as_secs_f64() * 1000.0;
+        page
+    }
+
+    async fn file(&self, url: Url) -> (SiteFile, Option<String>) {
+        let mut current = url.clone();
+        for _ in 0..5 {
+            match self.get(&current).await {
+                Ok(f) if (300..400).contains(&f.status) => match f.headers.get("location").and_then(|l| current.join(l).ok()) {
+                    Some(next) => current = next,
+                    None => return (SiteFile { url: url.to_string(), status: Some(f.status) }, None),
+                },
+                Ok(f) => {
+                    let text = (f.status == 200).then(|| String::from_utf8_lossy(&f.body).into_owned());
+                    return (SiteFile { url: url.to_string(), status: Some(f.status) }, text);
+                }
+                Err(_) => return (SiteFile { url: url.to_string(), status: None }, None),
+            }
+        }
+        (SiteFile { url: url.to_string(), status: None }, None)
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        // The source chain says refused / unreachable / blocked address.
+        let mut msg = "connection failed".to_string();
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg = format!("connection failed: {s}");
+            src = s.source();
+        }
+        msg
+    } else {
+        e.to_string()
+    }
+}
+
+/// `<loc>` values of a sitemap or sitemap index.
+fn sitemap_locs(xml: &str) -> (Vec<String>, bool) {
+    let index = xml.contains("<sitemapindex");
+    let locs = xml
+        .split("<loc>")
+        .skip(1)
+        .filter_map(|s| s.split("</loc>").next())
+        .map(|s| s.trim().replace("&amp;", "&"))
+        .filter(|s| !s.is_empty())
+        .collect();
+    (locs, index)
+}
+
+fn normalise(u: &Url) -> String {
+    let mut u = u.clone();
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// Crawls the site at `start`.
+pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
+    let began = Instant::now();
+    let start_url = Url::parse(start.trim()).map_err(|e| CrawlError::InvalidUrl(format!("{start}: {e}")))?;
+    if !matches!(start_url.scheme(), "http" | "https") {
+        return Err(CrawlError::InvalidUrl(format!("{start}: only http and https are crawled")));
+    }
+    let host = start_url.host_str().ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?.to_string();
+    if !cfg.allow_private {
+        net::check_url_host(&start_url).map_err(CrawlError::Refused)?;
+        net::check_resolves_public(&start_url).await.map_err(CrawlError::Refused)?;
+    }
+    let mut builder = reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_millis(cfg.timeout_ms.max(1)))
+        .connect_timeout(Duration::from_millis(cfg.timeout_ms.clamp(1, 5_000)))
+        .gzip(true);
+    if !cfg.allow_private {
+        builder = builder.dns_resolver(Arc::new(net::PublicOnly));
+    }
+    let client = builder.build().map_err(|e| CrawlError::Setup(e.to_string()))?;
+    let agent_token = cfg.user_agent.split(['/', ' ']).next().unwrap_or_default().to_lowercase();
+    let mut crawl = Crawl {
+        client,
+        cfg: cfg.clone(),
+        host: host.clone(),
+        robots: Robots::default(),
+        next_slot: Mutex::new(Instant::now()),
+        delay: Duration::from_millis(cfg.per_host_delay_ms),
+    };
+    let origin = start_url.join("/").map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
+    let at = |p: &str| origin.join(p).map_err(|e| CrawlError::InvalidUrl(e.to_string()));
+    let (robots_txt, robots_text) = crawl.file(at("/robots.txt")?).await;
+    crawl.robots = robots_text.as_deref().map(|t| Robots::parse(t, &agent_token)).unwrap_or_default();
+    if let Some(d) = crawl.robots.crawl_delay {
+        crawl.delay = crawl.delay.max(Duration::from_secs_f64(d.clamp(0.0, 5.0)));
+    }
+    let (llms_txt, _) = crawl.file(at("/llms.txt")?).await;
+
+    // Sitemaps: the ones robots.txt names, else /sitemap.xml; indexes are followed (bounded).
+    let mut sitemap_queue: VecDeque<Url> = crawl.robots.sitemaps.iter().filter_map(|s| Url::parse(s).ok()).collect();
+    if sitemap_queue.is_empty() {
+        sitemap_queue.push_back(at("/sitemap.xml")?);
+    }
+    let mut sitemaps = Vec::new();
+    let mut sitemap_urls = Vec::new();
+    while let Some(sm) = sitemap_queue.pop_front() {
+        if sitemaps.len() >= 10 {
+            break;
+        }
+        let (file, text) = crawl.file(sm).await;
+        sitemaps.push(file);
+        if let Some(t) = text {
+            let (locs, index) = sitemap_locs(&t);
+            for l in locs.into_iter().filter_map(|l| Url::parse(&l).ok()) {
+                if index {
+                    sitemap_queue.push_back(l);
+                } else if l.host_str() == Some(host.as_str()) {
+                    sitemap_urls.push(normalise(&l));
+                }
+            }
+        }
+    }
+
+    // Breadth-first crawl.
+    let crawl = Arc::new(crawl);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut frontier: VecDeque<(Url, u32)> = VecDeque::new();
+    let mut blocked = Vec::new();
+    let mut not_crawled = 0usize;
+    let mut queue = |u: Url, depth: u32, seen: &mut HashSet<String>, frontier: &mut VecDeque<(Url, u32)>, blocked: &mut Vec<String>| {
+        let key = normalise(&u);
+        if u.host_str() != Some(host.as_str()) || !seen.insert(key.clone()) {
+            return;
+        }
+        let path = match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        };
+        if !crawl.robots.allows(&path) {
+            blocked.push(key);
+        } else if depth > cfg.max_depth || seen.len() > cfg.max_pages + blocked.len() {
+            not_crawled += 1;
+        } else {
+            frontier.push_back((u, depth));
+        }
+    };
+    queue(start_url.clone(), 0, &mut seen, &mut frontier, &mut blocked);
+    for s in &sitemap_urls {
+        if let Ok(u) = Url::parse(s) {
+            queue(u, 1, &mut seen, &mut frontier, &mut blocked);
+        }
+    }
+    let mut pages = Vec::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < cfg.concurrency.max(1) && pages.len() + running.len() < cfg.max_pages {
+            let Some((u, depth)) = frontier.pop_front() else { break };
+            let c = crawl.clone();
+            running.push(async move { c.page(u, depth).await });
+        }
+        let Some(page) = running.next().await else { break };
+        if let Some(f) = &page.facts {
+            // Links past max_depth are counted as not crawled by `queue`.
+            for l in &f.links {
+                if let Ok(u) = Url::parse(&l.url) {
+                    queue(u, page.depth + 1, &mut seen, &mut frontier, &mut blocked);
+                }
+            }
+        }
+        pages.push(page);
+    }
+    drop(queue);
+    not_crawled += frontier.len();
+    Ok(CrawlReport {
+        start_url: start_url.to_string(),
+        host,
+        pages,
+        robots_txt,
+        robots_invalid_lines: crawl.robots.invalid_lines,
+        sitemaps,
+        sitemap_urls,
+        llms_txt,
+        blocked_by_robots: blocked,
+        not_crawled,
+        elapsed_ms: began.elapsed().as_secs_f64() * 1000.0,
+    })
+}
