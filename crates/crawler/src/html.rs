@@ -72,7 +72,12 @@ fn sel(s: &str) -> Option<Selector> {
 
 fn resolve(base: &Url, href: &str) -> Option<Url> {
     let href = href.trim();
-    if href.is_empty() || href.starts_with('#') || href.starts_with("javascript:") || href.starts_with("mailto:") || href.starts_with("tel:") {
+    if href.is_empty()
+        || href.starts_with('#')
+        || href.starts_with("javascript:")
+        || href.starts_with("mailto:")
+        || href.starts_with("tel:")
+    {
         return None;
     }
     let mut u = base.join(href).ok()?;
@@ -85,7 +90,9 @@ fn collect_json_types(v: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Object(m) => {
             match m.get("@type") {
                 Some(serde_json::Value::String(t)) => out.push(t.clone()),
-                Some(serde_json::Value::Array(a)) => out.extend(a.iter().filter_map(|t| t.as_str().map(str::to_string))),
+                Some(serde_json::Value::Array(a)) => {
+                    out.extend(a.iter().filter_map(|t| t.as_str().map(str::to_string)))
+                }
                 _ => {}
             }
             if let Some(g) = m.get("@graph") {
@@ -101,15 +108,31 @@ fn collect_json_types(v: &serde_json::Value, out: &mut Vec<String>) {
 pub fn extract(html: &str, base: &Url) -> PageFacts {
     let doc = Html::parse_document(html);
     let mut f = PageFacts::default();
-    let text_of = |e: scraper::ElementRef<'_>| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let text_of = |e: scraper::ElementRef<'_>| {
+        e.text()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     if let Some(s) = sel("title") {
         f.titles = doc.select(&s).map(text_of).collect();
     }
     if let Some(s) = sel("meta") {
         for m in doc.select(&s) {
             let name = m.value().attr("name").unwrap_or_default().to_lowercase();
-            let prop = m.value().attr("property").unwrap_or_default().to_lowercase();
-            let content = m.value().attr("content").unwrap_or_default().trim().to_string();
+            let prop = m
+                .value()
+                .attr("property")
+                .unwrap_or_default()
+                .to_lowercase();
+            let content = m
+                .value()
+                .attr("content")
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             match name.as_str() {
                 "description" => f.descriptions.push(content.clone()),
                 "robots" => f.meta_robots = Some(content.to_lowercase()),
@@ -124,9 +147,15 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
     if let Some(s) = sel("link[href]") {
         for l in doc.select(&s) {
             let rel = l.value().attr("rel").unwrap_or_default().to_lowercase();
-            let Some(href) = l.value().attr("href") else { continue };
+            let Some(href) = l.value().attr("href") else {
+                continue;
+            };
             if rel.split_whitespace().any(|r| r == "canonical") {
-                f.canonicals.push(base.join(href.trim()).map(|u| u.to_string()).unwrap_or_else(|_| href.to_string()));
+                f.canonicals.push(
+                    base.join(href.trim())
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| href.to_string()),
+                );
             }
             if rel.split_whitespace().any(|r| r == "alternate")
                 && let Some(code) = l.value().attr("hreflang")
@@ -137,7 +166,12 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
         }
     }
     if let Some(s) = sel("html") {
-        f.lang = doc.select(&s).next().and_then(|h| h.value().attr("lang")).map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+        f.lang = doc
+            .select(&s)
+            .next()
+            .and_then(|h| h.value().attr("lang"))
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty());
     }
     if let Some(s) = sel("h1, h2, h3, h4, h5, h6") {
         for h in doc.select(&s) {
@@ -154,7 +188,11 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
         if let Some(body) = doc.select(&s).next() {
             for node in body.descendants() {
                 if let Some(t) = node.value().as_text() {
-                    let hidden = node.ancestors().any(|a| a.value().as_element().is_some_and(|e| skip.contains(&e.name())));
+                    let hidden = node.ancestors().any(|a| {
+                        a.value()
+                            .as_element()
+                            .is_some_and(|e| skip.contains(&e.name()))
+                    });
                     if !hidden {
                         words.extend(t.split_whitespace().map(str::to_lowercase));
                     }
@@ -173,43 +211,69 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
     if let Some(s) = sel("a[href]") {
         for a in doc.select(&s) {
             if let Some(u) = a.value().attr("href").and_then(|h| resolve(base, h)) {
-                let nofollow = a.value().attr("rel").is_some_and(|r| r.to_lowercase().contains("nofollow"));
-                f.links.push(Link { url: u.to_string(), text: text_of(a), nofollow });
+                let nofollow = a
+                    .value()
+                    .attr("rel")
+                    .is_some_and(|r| r.to_lowercase().contains("nofollow"));
+                f.links.push(Link {
+                    url: u.to_string(),
+                    text: text_of(a),
+                    nofollow,
+                });
             }
         }
     }
     if let Some(s) = sel("img") {
         for i in doc.select(&s) {
-            let src = i.value().attr("src").and_then(|h| resolve(base, h)).map(|u| u.to_string()).unwrap_or_default();
+            let src = i
+                .value()
+                .attr("src")
+                .and_then(|h| resolve(base, h))
+                .map(|u| u.to_string())
+                .unwrap_or_default();
             f.images.push(Image {
                 src,
                 alt: i.value().attr("alt").map(|a| a.trim().to_string()),
-                has_dimensions: i.value().attr("width").is_some() && i.value().attr("height").is_some(),
+                has_dimensions: i.value().attr("width").is_some()
+                    && i.value().attr("height").is_some(),
             });
         }
     }
     if let Some(s) = sel("script[type=\"application/ld+json\"]") {
         for sc in doc.select(&s) {
             let raw: String = sc.text().collect();
-            f.json_ld.push(match serde_json::from_str::<serde_json::Value>(&raw) {
-                Ok(v) => {
-                    let mut types = Vec::new();
-                    collect_json_types(&v, &mut types);
-                    Ok(types)
-                }
-                Err(e) => Err(e.to_string()),
-            });
+            f.json_ld
+                .push(match serde_json::from_str::<serde_json::Value>(&raw) {
+                    Ok(v) => {
+                        let mut types = Vec::new();
+                        collect_json_types(&v, &mut types);
+                        Ok(types)
+                    }
+                    Err(e) => Err(e.to_string()),
+                });
         }
     }
     if let Some(s) = sel("form[action]") {
-        f.insecure_forms = doc.select(&s).filter(|fm| fm.value().attr("action").is_some_and(|a| a.trim().starts_with("http:"))).count();
+        f.insecure_forms = doc
+            .select(&s)
+            .filter(|fm| {
+                fm.value()
+                    .attr("action")
+                    .is_some_and(|a| a.trim().starts_with("http:"))
+            })
+            .count();
     }
     if base.scheme() == "https"
         && let Some(s) = sel("img[src], script[src], link[rel=stylesheet][href], iframe[src]")
     {
         f.http_resources = doc
             .select(&s)
-            .filter(|e| e.value().attr("src").or_else(|| e.value().attr("href")).is_some_and(|v| v.trim().starts_with("http:")))
+            .filter(|e| {
+                e.value()
+                    .attr("src")
+                    .or_else(|| e.value().attr("href"))
+                    .is_some_and(|v| v.trim().starts_with("http:"))
+            })
             .count();
     }
     f

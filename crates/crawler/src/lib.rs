@@ -110,7 +110,8 @@ impl Page {
 
     /// Whether the final response is HTML.
     pub fn is_html(&self) -> bool {
-        self.header("content-type").is_some_and(|c| c.to_lowercase().contains("text/html"))
+        self.header("content-type")
+            .is_some_and(|c| c.to_lowercase().contains("text/html"))
     }
 }
 
@@ -212,13 +213,23 @@ impl Crawl {
         }
         self.polite().await;
         let start = Instant::now();
-        let mut res = self.client.get(url.as_str()).send().await.map_err(|e| describe(&e))?;
+        let mut res = self
+            .client
+            .get(url.as_str())
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
         let ttfb = start.elapsed();
         let status = res.status().as_u16();
         let headers = res
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut body = Vec::new();
         let mut truncated = false;
@@ -237,7 +248,13 @@ impl Crawl {
                 Err(e) => return Err(format!("body read failed: {}", describe(&e))),
             }
         }
-        Ok(Fetched { status, headers, body, truncated, ttfb })
+        Ok(Fetched {
+            status,
+            headers,
+            body,
+            truncated,
+            ttfb,
+        })
     }
 
     /// Fetches `url`, following redirects (recorded; loops and overlong chains are errors).
@@ -275,9 +292,13 @@ impl Crawl {
                     if (300..400).contains(&f.status)
                         && let Some(next) = location
                     {
-                        hops.push(Hop { url: current.to_string(), status: f.status });
+                        hops.push(Hop {
+                            url: current.to_string(),
+                            status: f.status,
+                        });
                         if hops.len() > self.cfg.max_redirects {
-                            page.error = Some(format!("more than {} redirects", self.cfg.max_redirects));
+                            page.error =
+                                Some(format!("more than {} redirects", self.cfg.max_redirects));
                             break;
                         }
                         if !matches!(next.scheme(), "http" | "https") {
@@ -296,7 +317,10 @@ impl Crawl {
                     if page.is_html() && current.host_str() == Some(self.host.as_str()) {
                         let base = current.clone();
                         let text = String::from_utf8_lossy(&f.body).into_owned();
-                        page.facts = tokio::task::spawn_blocking(move || html::extract(&text, &base)).await.ok();
+                        page.facts =
+                            tokio::task::spawn_blocking(move || html::extract(&text, &base))
+                                .await
+                                .ok();
                     }
                     break;
                 }
@@ -311,18 +335,49 @@ impl Crawl {
         let mut current = url.clone();
         for _ in 0..5 {
             match self.get(&current).await {
-                Ok(f) if (300..400).contains(&f.status) => match f.headers.get("location").and_then(|l| current.join(l).ok()) {
-                    Some(next) => current = next,
-                    None => return (SiteFile { url: url.to_string(), status: Some(f.status) }, None),
-                },
-                Ok(f) => {
-                    let text = (f.status == 200).then(|| String::from_utf8_lossy(&f.body).into_owned());
-                    return (SiteFile { url: url.to_string(), status: Some(f.status) }, text);
+                Ok(f) if (300..400).contains(&f.status) => {
+                    match f.headers.get("location").and_then(|l| current.join(l).ok()) {
+                        Some(next) => current = next,
+                        None => {
+                            return (
+                                SiteFile {
+                                    url: url.to_string(),
+                                    status: Some(f.status),
+                                },
+                                None,
+                            );
+                        }
+                    }
                 }
-                Err(_) => return (SiteFile { url: url.to_string(), status: None }, None),
+                Ok(f) => {
+                    let text =
+                        (f.status == 200).then(|| String::from_utf8_lossy(&f.body).into_owned());
+                    return (
+                        SiteFile {
+                            url: url.to_string(),
+                            status: Some(f.status),
+                        },
+                        text,
+                    );
+                }
+                Err(_) => {
+                    return (
+                        SiteFile {
+                            url: url.to_string(),
+                            status: None,
+                        },
+                        None,
+                    );
+                }
             }
         }
-        (SiteFile { url: url.to_string(), status: None }, None)
+        (
+            SiteFile {
+                url: url.to_string(),
+                status: None,
+            },
+            None,
+        )
     }
 }
 
@@ -365,14 +420,22 @@ fn normalise(u: &Url) -> String {
 /// Crawls the site at `start`.
 pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
     let began = Instant::now();
-    let start_url = Url::parse(start.trim()).map_err(|e| CrawlError::InvalidUrl(format!("{start}: {e}")))?;
+    let start_url =
+        Url::parse(start.trim()).map_err(|e| CrawlError::InvalidUrl(format!("{start}: {e}")))?;
     if !matches!(start_url.scheme(), "http" | "https") {
-        return Err(CrawlError::InvalidUrl(format!("{start}: only http and https are crawled")));
+        return Err(CrawlError::InvalidUrl(format!(
+            "{start}: only http and https are crawled"
+        )));
     }
-    let host = start_url.host_str().ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?.to_string();
+    let host = start_url
+        .host_str()
+        .ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?
+        .to_string();
     if !cfg.allow_private {
         net::check_url_host(&start_url).map_err(CrawlError::Refused)?;
-        net::check_resolves_public(&start_url).await.map_err(CrawlError::Refused)?;
+        net::check_resolves_public(&start_url)
+            .await
+            .map_err(CrawlError::Refused)?;
     }
     let mut builder = reqwest::Client::builder()
         .user_agent(cfg.user_agent.clone())
@@ -383,8 +446,15 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
     if !cfg.allow_private {
         builder = builder.dns_resolver(Arc::new(net::PublicOnly));
     }
-    let client = builder.build().map_err(|e| CrawlError::Setup(e.to_string()))?;
-    let agent_token = cfg.user_agent.split(['/', ' ']).next().unwrap_or_default().to_lowercase();
+    let client = builder
+        .build()
+        .map_err(|e| CrawlError::Setup(e.to_string()))?;
+    let agent_token = cfg
+        .user_agent
+        .split(['/', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
     let mut crawl = Crawl {
         client,
         cfg: cfg.clone(),
@@ -393,17 +463,31 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         next_slot: Mutex::new(Instant::now()),
         delay: Duration::from_millis(cfg.per_host_delay_ms),
     };
-    let origin = start_url.join("/").map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
-    let at = |p: &str| origin.join(p).map_err(|e| CrawlError::InvalidUrl(e.to_string()));
+    let origin = start_url
+        .join("/")
+        .map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
+    let at = |p: &str| {
+        origin
+            .join(p)
+            .map_err(|e| CrawlError::InvalidUrl(e.to_string()))
+    };
     let (robots_txt, robots_text) = crawl.file(at("/robots.txt")?).await;
-    crawl.robots = robots_text.as_deref().map(|t| Robots::parse(t, &agent_token)).unwrap_or_default();
+    crawl.robots = robots_text
+        .as_deref()
+        .map(|t| Robots::parse(t, &agent_token))
+        .unwrap_or_default();
     if let Some(d) = crawl.robots.crawl_delay {
         crawl.delay = crawl.delay.max(Duration::from_secs_f64(d.clamp(0.0, 5.0)));
     }
     let (llms_txt, _) = crawl.file(at("/llms.txt")?).await;
 
     // Sitemaps: the ones robots.txt names, else /sitemap.xml; indexes are followed (bounded).
-    let mut sitemap_queue: VecDeque<Url> = crawl.robots.sitemaps.iter().filter_map(|s| Url::parse(s).ok()).collect();
+    let mut sitemap_queue: VecDeque<Url> = crawl
+        .robots
+        .sitemaps
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .collect();
     if sitemap_queue.is_empty() {
         sitemap_queue.push_back(at("/sitemap.xml")?);
     }
@@ -431,9 +515,15 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
     let crawl = Arc::new(crawl);
     let mut seen: HashSet<String> = HashSet::new();
     let mut frontier: VecDeque<(Url, u32)> = VecDeque::new();
+    let mut order: Vec<String> = Vec::new();
     let mut blocked = Vec::new();
     let mut not_crawled = 0usize;
-    let mut queue = |u: Url, depth: u32, seen: &mut HashSet<String>, frontier: &mut VecDeque<(Url, u32)>, blocked: &mut Vec<String>| {
+    let mut queue = |u: Url,
+                     depth: u32,
+                     seen: &mut HashSet<String>,
+                     frontier: &mut VecDeque<(Url, u32)>,
+                     blocked: &mut Vec<String>,
+                     order: &mut Vec<String>| {
         let key = normalise(&u);
         if u.host_str() != Some(host.as_str()) || !seen.insert(key.clone()) {
             return;
@@ -447,29 +537,49 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         } else if depth > cfg.max_depth || seen.len() > cfg.max_pages + blocked.len() {
             not_crawled += 1;
         } else {
+            order.push(key);
             frontier.push_back((u, depth));
         }
     };
-    queue(start_url.clone(), 0, &mut seen, &mut frontier, &mut blocked);
+    queue(
+        start_url.clone(),
+        0,
+        &mut seen,
+        &mut frontier,
+        &mut blocked,
+        &mut order,
+    );
     for s in &sitemap_urls {
         if let Ok(u) = Url::parse(s) {
-            queue(u, 1, &mut seen, &mut frontier, &mut blocked);
+            queue(u, 1, &mut seen, &mut frontier, &mut blocked, &mut order);
         }
     }
     let mut pages = Vec::new();
     let mut running = FuturesUnordered::new();
     loop {
-        while running.len() < cfg.concurrency.max(1) && pages.len() + running.len() < cfg.max_pages {
-            let Some((u, depth)) = frontier.pop_front() else { break };
+        while running.len() < cfg.concurrency.max(1) && pages.len() + running.len() < cfg.max_pages
+        {
+            let Some((u, depth)) = frontier.pop_front() else {
+                break;
+            };
             let c = crawl.clone();
             running.push(async move { c.page(u, depth).await });
         }
-        let Some(page) = running.next().await else { break };
+        let Some(page) = running.next().await else {
+            break;
+        };
         if let Some(f) = &page.facts {
             // Links past max_depth are counted as not crawled by `queue`.
             for l in &f.links {
                 if let Ok(u) = Url::parse(&l.url) {
-                    queue(u, page.depth + 1, &mut seen, &mut frontier, &mut blocked);
+                    queue(
+                        u,
+                        page.depth + 1,
+                        &mut seen,
+                        &mut frontier,
+                        &mut blocked,
+                        &mut order,
+                    );
                 }
             }
         }
@@ -477,6 +587,13 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
     }
     drop(queue);
     not_crawled += frontier.len();
+    // Report in discovery order (breadth-first), not in the order responses arrived.
+    let rank: std::collections::HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.as_str(), i))
+        .collect();
+    pages.sort_by_key(|p| rank.get(p.url.as_str()).copied().unwrap_or(usize::MAX));
     Ok(CrawlReport {
         start_url: start_url.to_string(),
         host,

@@ -27,7 +27,10 @@ pub fn is_non_public(ip: IpAddr) -> bool {
                 return is_non_public(IpAddr::V4(v4));
             }
             let seg = v6.segments();
-            v6.is_loopback() || v6.is_unspecified() || (seg[0] & 0xfe00) == 0xfc00 || (seg[0] & 0xffc0) == 0xfe80
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
         }
     }
 }
@@ -35,9 +38,15 @@ pub fn is_non_public(ip: IpAddr) -> bool {
 /// Refuses a URL whose host is a non-public IP literal or `localhost`.
 pub fn check_url_host(url: &Url) -> Result<(), String> {
     match url.host() {
-        Some(Host::Ipv4(ip)) if is_non_public(IpAddr::V4(ip)) => Err(format!("{ip} is a private or loopback address")),
-        Some(Host::Ipv6(ip)) if is_non_public(IpAddr::V6(ip)) => Err(format!("{ip} is a private or loopback address")),
-        Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+        Some(Host::Ipv4(ip)) if is_non_public(IpAddr::V4(ip)) => {
+            Err(format!("{ip} is a private or loopback address"))
+        }
+        Some(Host::Ipv6(ip)) if is_non_public(IpAddr::V6(ip)) => {
+            Err(format!("{ip} is a private or loopback address"))
+        }
+        Some(Host::Domain(d))
+            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+        {
             Err(format!("{d} is a loopback name"))
         }
         None => Err("no host".into()),
@@ -47,11 +56,18 @@ pub fn check_url_host(url: &Url) -> Result<(), String> {
 
 /// Resolves the URL's host and refuses it when every address is non-public.
 pub async fn check_resolves_public(url: &Url) -> Result<(), String> {
-    let Some(Host::Domain(d)) = url.host() else { return Ok(()) };
+    let Some(Host::Domain(d)) = url.host() else {
+        return Ok(());
+    };
     let port = url.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((d, port)).await.map_err(|e| format!("{d} does not resolve: {e}"))?.collect();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((d, port))
+        .await
+        .map_err(|e| format!("{d} does not resolve: {e}"))?
+        .collect();
     if !addrs.is_empty() && addrs.iter().all(|a| is_non_public(a.ip())) {
-        return Err(format!("{d} resolves only to private or loopback addresses"));
+        return Err(format!(
+            "{d} resolves only to private or loopback addresses"
+        ));
     }
     Ok(())
 }
@@ -83,7 +99,19 @@ mod tests {
 
     #[test]
     fn non_public_ranges() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.1.1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(is_non_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {

@@ -132,7 +132,10 @@ mod tests {
                     User-agent: SEOArchitectsBot\nDisallow: /no-bots\nCrawl-delay: 0.5\n\nSitemap: https://x.test/sitemap.xml\nnonsense";
         let ours = Robots::parse(text, "SEOArchitectsBot/0.1");
         assert!(!ours.allows("/no-bots/page"));
-        assert!(ours.allows("/private/x"), "our own group replaces the * group");
+        assert!(
+            ours.allows("/private/x"),
+            "our own group replaces the * group"
+        );
         assert_eq!(ours.crawl_delay, Some(0.5));
         assert_eq!(ours.sitemaps, vec!["https://x.test/sitemap.xml"]);
         assert_eq!(ours.invalid_lines, 1);

@@ -9,40 +9,97 @@ use fixture::*;
 use seo_crawler::{CrawlConfig, CrawlError, crawl};
 
 fn cfg() -> CrawlConfig {
-    CrawlConfig { allow_private: true, timeout_ms: 1_000, ..CrawlConfig::default() }
+    CrawlConfig {
+        allow_private: true,
+        timeout_ms: 1_000,
+        ..CrawlConfig::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breadth_first_within_the_host_with_robots_and_sitemap() {
     let s = site(vec![
-        ("/", good_page("Home", &["/a", "/b", "/private/x", "https://external.example/"])),
+        (
+            "/",
+            good_page(
+                "Home",
+                &["/a", "/b", "/private/x", "https://external.example/"],
+            ),
+        ),
         ("/a", good_page("A", &["/a/deep"])),
         ("/b", good_page("B", &["/"])),
         ("/a/deep", good_page("Deep", &["/a/deeper"])),
         ("/a/deeper", good_page("Deeper", &[])),
         ("/private/x", good_page("Secret", &[])),
         ("/only-in-sitemap", good_page("Listed", &[])),
-        ("/robots.txt", text(200, "text/plain", "User-agent: *\nDisallow: /private/\n")),
-        ("/sitemap.xml", text(200, "application/xml", "<urlset><url><loc>BASE_URL/only-in-sitemap</loc></url></urlset>")),
+        (
+            "/robots.txt",
+            text(200, "text/plain", "User-agent: *\nDisallow: /private/\n"),
+        ),
+        (
+            "/sitemap.xml",
+            text(
+                200,
+                "application/xml",
+                "<urlset><url><loc>BASE_URL/only-in-sitemap</loc></url></urlset>",
+            ),
+        ),
         ("/llms.txt", text(200, "text/plain", "# site")),
     ])
     .await;
-    let report = crawl(&format!("{}/", s.base), &CrawlConfig { max_depth: 2, ..cfg() }).await.unwrap();
-    let urls: Vec<String> = report.pages.iter().map(|p| p.url.trim_start_matches(&s.base).to_string()).collect();
+    let report = crawl(
+        &format!("{}/", s.base),
+        &CrawlConfig {
+            max_depth: 2,
+            ..cfg()
+        },
+    )
+    .await
+    .unwrap();
+    let urls: Vec<String> = report
+        .pages
+        .iter()
+        .map(|p| p.url.trim_start_matches(&s.base).to_string())
+        .collect();
     assert_eq!(urls[0], "/", "the start page first");
-    assert!(urls.contains(&"/a".to_string()) && urls.contains(&"/b".to_string()) && urls.contains(&"/a/deep".to_string()));
-    assert!(!urls.contains(&"/a/deeper".to_string()), "max_depth 2 stops before depth 3");
-    assert!(!urls.iter().any(|u| u.starts_with("/private")), "robots.txt obeyed");
-    assert_eq!(report.blocked_by_robots, vec![format!("{}/private/x", s.base)]);
-    assert!(!urls.iter().any(|u| u.contains("external")), "other hosts are not crawled");
+    assert!(
+        urls.contains(&"/a".to_string())
+            && urls.contains(&"/b".to_string())
+            && urls.contains(&"/a/deep".to_string())
+    );
+    assert!(
+        !urls.contains(&"/a/deeper".to_string()),
+        "max_depth 2 stops before depth 3"
+    );
+    assert!(
+        !urls.iter().any(|u| u.starts_with("/private")),
+        "robots.txt obeyed"
+    );
+    assert_eq!(
+        report.blocked_by_robots,
+        vec![format!("{}/private/x", s.base)]
+    );
+    assert!(
+        !urls.iter().any(|u| u.contains("external")),
+        "other hosts are not crawled"
+    );
     assert!(report.robots_txt.found() && report.llms_txt.found() && report.sitemaps[0].found());
     assert!(report.not_crawled >= 1);
-    assert!(urls.contains(&"/only-in-sitemap".to_string()), "pages listed only in the sitemap are found");
-    assert_eq!(report.sitemap_urls, vec![format!("{}/only-in-sitemap", s.base)]);
+    assert!(
+        urls.contains(&"/only-in-sitemap".to_string()),
+        "pages listed only in the sitemap are found"
+    );
+    assert_eq!(
+        report.sitemap_urls,
+        vec![format!("{}/only-in-sitemap", s.base)]
+    );
     let home = &report.pages[0];
     assert_eq!(home.status, Some(200));
     assert!(home.ttfb_ms > 0.0 && home.total_ms >= home.ttfb_ms);
-    assert_eq!(home.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let f = home.facts.as_ref().unwrap();
     assert_eq!(f.h1, vec!["Home"]);
     assert!(f.word_count > 250);
@@ -55,12 +112,23 @@ async fn max_pages_caps_the_crawl() {
     let links: Vec<String> = (0..30).map(|i| format!("/p{i}")).collect();
     let refs: Vec<&str> = links.iter().map(String::as_str).collect();
     let mut pages = vec![("/", good_page("Home", &refs))];
-    let owned: Vec<(String, Fixture)> = links.iter().map(|l| (l.clone(), good_page(l, &[]))).collect();
+    let owned: Vec<(String, Fixture)> = links
+        .iter()
+        .map(|l| (l.clone(), good_page(l, &[])))
+        .collect();
     for (p, f) in &owned {
         pages.push((p.as_str(), f.clone()));
     }
     let s = site(pages).await;
-    let report = crawl(&s.base, &CrawlConfig { max_pages: 10, ..cfg() }).await.unwrap();
+    let report = crawl(
+        &s.base,
+        &CrawlConfig {
+            max_pages: 10,
+            ..cfg()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(report.pages.len(), 10);
     assert_eq!(report.not_crawled, 21);
 }
@@ -77,11 +145,26 @@ async fn redirects_are_recorded_and_loops_reported() {
     ])
     .await;
     let report = crawl(&s.base, &cfg()).await.unwrap();
-    let old = report.pages.iter().find(|p| p.url.ends_with("/old")).unwrap();
-    assert_eq!(old.redirects.iter().map(|h| h.status).collect::<Vec<_>>(), vec![301, 302]);
+    let old = report
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/old"))
+        .unwrap();
+    assert_eq!(
+        old.redirects.iter().map(|h| h.status).collect::<Vec<_>>(),
+        vec![301, 302]
+    );
     assert!(old.final_url.ends_with("/new") && old.status == Some(200));
-    let lp = report.pages.iter().find(|p| p.url.ends_with("/loop1")).unwrap();
-    assert!(lp.error.as_deref().unwrap().contains("redirect loop"), "{:?}", lp.error);
+    let lp = report
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/loop1"))
+        .unwrap();
+    assert!(
+        lp.error.as_deref().unwrap().contains("redirect loop"),
+        "{:?}",
+        lp.error
+    );
     assert_eq!(lp.status, None);
 }
 
@@ -89,29 +172,83 @@ async fn redirects_are_recorded_and_loops_reported() {
 async fn slow_huge_and_unreachable_pages_end_as_errors_not_hangs() {
     let mut slow = good_page("Slow", &[]);
     slow.delay = Duration::from_secs(5);
-    let huge = html(&format!("<html><body>{}</body></html>", "x".repeat(3 * 1024 * 1024)));
-    let s = site(vec![("/", good_page("Home", &["/slow", "/huge"])), ("/slow", slow), ("/huge", huge)]).await;
-    let report = crawl(&s.base, &CrawlConfig { max_body_bytes: 1024 * 1024, timeout_ms: 500, ..cfg() }).await.unwrap();
-    let slow = report.pages.iter().find(|p| p.url.ends_with("/slow")).unwrap();
+    let huge = html(&format!(
+        "<html><body>{}</body></html>",
+        "x".repeat(3 * 1024 * 1024)
+    ));
+    let s = site(vec![
+        ("/", good_page("Home", &["/slow", "/huge"])),
+        ("/slow", slow),
+        ("/huge", huge),
+    ])
+    .await;
+    let report = crawl(
+        &s.base,
+        &CrawlConfig {
+            max_body_bytes: 1024 * 1024,
+            timeout_ms: 500,
+            ..cfg()
+        },
+    )
+    .await
+    .unwrap();
+    let slow = report
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/slow"))
+        .unwrap();
     assert_eq!(slow.error.as_deref(), Some("timed out"));
-    let huge = report.pages.iter().find(|p| p.url.ends_with("/huge")).unwrap();
+    let huge = report
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/huge"))
+        .unwrap();
     assert!(huge.truncated && huge.bytes == 1024 * 1024);
 
     // Nothing listens on this port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let report = crawl(&format!("http://127.0.0.1:{closed}/"), &cfg()).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let report = crawl(&format!("http://127.0.0.1:{closed}/"), &cfg())
+        .await
+        .unwrap();
     assert_eq!(report.pages.len(), 1);
-    assert!(report.pages[0].error.as_deref().unwrap().starts_with("connection failed"));
+    assert!(
+        report.pages[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("connection failed")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_addresses_are_refused_unless_allowed() {
     let s = site(vec![("/", good_page("Home", &[]))]).await;
     let strict = CrawlConfig::default();
-    for url in [s.base.clone(), "http://localhost:9/".into(), "http://10.0.0.1/".into(), "http://[::1]/".into()] {
-        assert!(matches!(crawl(&url, &strict).await, Err(CrawlError::Refused(_))), "{url}");
+    for url in [
+        s.base.clone(),
+        "http://localhost:9/".into(),
+        "http://10.0.0.1/".into(),
+        "http://[::1]/".into(),
+    ] {
+        assert!(
+            matches!(crawl(&url, &strict).await, Err(CrawlError::Refused(_))),
+            "{url}"
+        );
     }
-    assert!(matches!(crawl("ftp://example.com/", &strict).await, Err(CrawlError::InvalidUrl(_))));
-    assert!(matches!(crawl("not a url", &strict).await, Err(CrawlError::InvalidUrl(_))));
-    assert_eq!(crawl(&s.base, &cfg()).await.unwrap().pages[0].status, Some(200));
+    assert!(matches!(
+        crawl("ftp://example.com/", &strict).await,
+        Err(CrawlError::InvalidUrl(_))
+    ));
+    assert!(matches!(
+        crawl("not a url", &strict).await,
+        Err(CrawlError::InvalidUrl(_))
+    ));
+    assert_eq!(
+        crawl(&s.base, &cfg()).await.unwrap().pages[0].status,
+        Some(200)
+    );
 }
