@@ -104,16 +104,24 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
     let (s, all) = app.send(Method::GET, "/api/agents", &t, None).await;
     assert_eq!(
         (s, all["total"].as_i64()),
-        (200, Some(2)),
+        (200, Some(3)),
         "only agents that work are registered"
     );
     let (s, test) = app
         .send(Method::POST, "/api/agents/test/comprehensive", &t, None)
         .await;
     assert_eq!(
-        (s, test["summary"]["passed"].as_i64()),
-        (200, Some(2)),
+        (
+            s,
+            test["summary"]["passed"].as_i64(),
+            test["summary"]["failed"].as_i64()
+        ),
+        (200, Some(2), Some(0)),
         "{test}"
+    );
+    assert_eq!(
+        test["summary"]["skipped"], 1,
+        "the auditor needs a live site"
     );
 }
 

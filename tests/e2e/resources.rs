@@ -256,20 +256,17 @@ async fn campaign_lifecycle_metrics_and_errors() {
         )
         .await;
     assert_eq!((s, started["status"].as_str()), (200, Some("active")));
-    // The technical SEO auditor is not built yet, so no audit can be queued (and none is faked).
-    assert!(started["audit_task_id"].is_null());
+    // Starting queues an audit of the campaign's domain.
+    let audit = started["audit_task_id"]
+        .as_str()
+        .expect("start queues an audit");
     let (s, task) = app
-        .send(
-            Method::POST,
-            "/api/tasks",
-            &t,
-            Some(json!({
-                "agent_id": "lead_qualification", "task_type": "qualify_lead", "campaign_id": id,
-                "input": {"company_name": "Acme"}
-            })),
-        )
+        .send(Method::GET, &format!("/api/tasks/{audit}"), &t, None)
         .await;
-    assert_eq!(s, 202, "{task}");
+    assert_eq!(s, 200);
+    assert_eq!(task["agent_id"], "technical_seo_auditor");
+    assert_eq!(task["input"]["url"], "https://example.com/");
+    assert_eq!(task["campaign_id"].as_str(), Some(id.as_str()));
 
     let (s, _) = app
         .send(Method::DELETE, &format!("/api/campaigns/{id}"), &t, None)

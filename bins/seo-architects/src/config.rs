@@ -222,12 +222,22 @@ pub struct Config {
         global = true
     )]
     pub max_request_size: usize,
+    /// Let the crawler fetch private, loopback and link-local addresses (tests only).
+    #[arg(long, env = "CRAWLER_ALLOW_PRIVATE", default_value = "false", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub crawler_allow_private: bool,
     /// Task workers in this instance (0: API only).
     #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
     pub workers: usize,
 }
 
 impl Config {
+    /// The agents' configuration implied by these settings.
+    pub fn agents_config(&self) -> seo_agents::AgentsConfig {
+        let mut c = seo_agents::AgentsConfig::default();
+        c.technical_seo_auditor.crawl.allow_private = self.crawler_allow_private;
+        c
+    }
+
     /// The defaults, as with no flags and no environment (used by tests).
     pub fn defaults() -> Self {
         Cli::parse_from(["seo-architects"]).config

@@ -281,7 +281,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let auth = auth_service(config, &db, kv.clone()).await?;
     bootstrap_admin(config, &auth, &db).await?;
     let agents = Arc::new(seo_agents::AgentManager::with_config(
-        seo_agents::AgentsConfig::default(),
+        config.agents_config(),
     ));
     let state = AppState::new(db, kv, kv_required, auth, http, agents, instance_id());
     let engine = engine::Engine::start(
@@ -355,7 +355,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             agent,
             input,
             task_type,
-        } => run_agent(&agent, &input, task_type.as_deref()).await,
+        } => run_agent(&cli.config, &agent, &input, task_type.as_deref()).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -447,9 +447,14 @@ async fn users_command(config: &Config, cmd: UsersCommand) -> Result<(), StartEr
 }
 
 /// `run AGENT --input FILE|-`: runs one agent in-process and prints its output as JSON.
-async fn run_agent(agent: &str, input: &str, task_type: Option<&str>) -> Result<(), StartError> {
-    use seo_agents::{AgentError, AgentManager, AgentsConfig, TaskContext};
-    let manager = AgentManager::with_config(AgentsConfig::default());
+async fn run_agent(
+    config: &Config,
+    agent: &str,
+    input: &str,
+    task_type: Option<&str>,
+) -> Result<(), StartError> {
+    use seo_agents::{AgentError, AgentManager, TaskContext};
+    let manager = AgentManager::with_config(config.agents_config());
     let a = manager.get(agent).ok_or_else(|| {
         StartError::Config(format!(
             "AGENT: unknown agent '{agent}' (available: {})",

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod auditor;
 pub mod contract;
 pub mod lead;
 pub mod manager;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use auditor::{AuditConfig, TechnicalSeoAuditor};
 pub use contract::{
     Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskTypeSpec, Tier,
 };
@@ -28,6 +30,8 @@ pub struct AgentsConfig {
     pub lead_qualification: LeadConfig,
     /// `proposal_generation`.
     pub proposal_generation: ProposalConfig,
+    /// `technical_seo_auditor` (thresholds, weights and crawl limits).
+    pub technical_seo_auditor: AuditConfig,
     /// Workflow hand-off rules.
     pub workflows: WorkflowConfig,
 }
@@ -38,5 +42,8 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
     vec![
         Arc::new(LeadQualification::new(config.lead_qualification.clone())),
         Arc::new(ProposalGeneration::new(config.proposal_generation.clone())),
+        Arc::new(TechnicalSeoAuditor::new(
+            config.technical_seo_auditor.clone(),
+        )),
     ]
 }

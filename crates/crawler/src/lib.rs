@@ -22,6 +22,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 pub use html::{Image, Link, PageFacts};
+pub use net::{check_url_host, is_non_public};
 pub use robots::Robots;
 
 /// Crawl limits and manners.
@@ -585,7 +586,6 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         }
         pages.push(page);
     }
-    drop(queue);
     not_crawled += frontier.len();
     // Report in discovery order (breadth-first), not in the order responses arrived.
     let rank: std::collections::HashMap<&str, usize> = order

@@ -1,6 +1,9 @@
 //! robots.txt: the group for our user agent (else `*`), longest-match Allow/Disallow with
 //! `*` and `$` wildcards, and the Sitemap lines.
 
+/// One `User-agent` group while parsing: agents, (allow?, pattern) rules, crawl delay.
+type Group = (Vec<String>, Vec<(bool, String)>, Option<f64>);
+
 /// Parsed rules for one user agent.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Robots {
@@ -18,7 +21,7 @@ impl Robots {
     pub fn parse(text: &str, agent: &str) -> Self {
         let agent = agent.to_lowercase();
         // Groups: (agents, rules, delay).
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>, Option<f64>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut sitemaps = Vec::new();
         let mut invalid = 0;
         let mut in_agents = false;
