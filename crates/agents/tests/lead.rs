@@ -171,7 +171,11 @@ async fn statistics_count_runs_and_failures() {
     assert!(s.p95_duration_ms.is_some() && s.last_activity.is_some());
     assert_eq!(
         m.recreate_all(),
-        vec!["lead_qualification", "proposal_generation"]
+        vec![
+            "lead_qualification",
+            "proposal_generation",
+            "technical_seo_auditor"
+        ]
     );
     assert_eq!(
         m.stats("lead_qualification").runs,
