@@ -225,6 +225,9 @@ pub struct Config {
     /// Let the crawler fetch private, loopback and link-local addresses (tests only).
     #[arg(long, env = "CRAWLER_ALLOW_PRIVATE", default_value = "false", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub crawler_allow_private: bool,
+    /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
+    #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
+    pub task_lease_seconds: u64,
     /// Task workers in this instance (0: API only).
     #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
     pub workers: usize,

@@ -284,10 +284,13 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         config.agents_config(),
     ));
     let state = AppState::new(db, kv, kv_required, auth, http, agents, instance_id());
+    let lease = Duration::from_secs(config.task_lease_seconds.clamp(2, 3600));
     let engine = engine::Engine::start(
         state.clone(),
         engine::EngineConfig {
             workers: config.workers,
+            lease,
+            reap_every: lease.min(Duration::from_secs(5)),
             ..engine::EngineConfig::default()
         },
     );

@@ -12,8 +12,18 @@ const PAGES: usize = 1000;
 /// Page n links to the next 10 pages (so the site is reachable breadth-first) and back home.
 async fn page(req: HttpRequest) -> HttpResponse {
     let n: usize = req.path().trim_start_matches("/p").parse().unwrap_or(0);
-    let links: String = (1..=10).map(|k| format!("<a href=\"/p{}\">page {}</a> ", (n * 10 + k) % PAGES, (n * 10 + k) % PAGES)).collect();
-    let words: String = (0..300).map(|i| format!("word{} ", (i * 7 + n) % 997)).collect();
+    let links: String = (1..=10)
+        .map(|k| {
+            format!(
+                "<a href=\"/p{}\">page {}</a> ",
+                (n * 10 + k) % PAGES,
+                (n * 10 + k) % PAGES
+            )
+        })
+        .collect();
+    let words: String = (0..300)
+        .map(|i| format!("word{} ", (i * 7 + n) % 997))
+        .collect();
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
         "<!doctype html><html lang=\"en\"><head><title>Page {n} of the benchmark site</title>\
          <meta name=\"description\" content=\"Benchmark page number {n}, generated for the crawler benchmark run.\">\
@@ -24,7 +34,12 @@ async fn page(req: HttpRequest) -> HttpResponse {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -32,14 +47,28 @@ fn peak_rss_kib() -> u64 {
 async fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/p0", listener.local_addr().unwrap());
-    let srv = HttpServer::new(|| App::new().default_service(web::to(page))).workers(1).listen(listener).unwrap().run();
+    let srv = HttpServer::new(|| App::new().default_service(web::to(page)))
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
     tokio::spawn(srv);
     let before = peak_rss_kib();
-    let cfg = CrawlConfig { max_pages: PAGES, max_depth: 10, concurrency: 16, allow_private: true, ..CrawlConfig::default() };
+    let cfg = CrawlConfig {
+        max_pages: PAGES,
+        max_depth: 10,
+        concurrency: 16,
+        allow_private: true,
+        ..CrawlConfig::default()
+    };
     let start = Instant::now();
     let report = crawl(&base, &cfg).await.unwrap();
     let secs = start.elapsed().as_secs_f64();
-    let ok = report.pages.iter().filter(|p| p.status == Some(200)).count();
+    let ok = report
+        .pages
+        .iter()
+        .filter(|p| p.status == Some(200))
+        .count();
     println!(
         "crawled {} pages ({ok} ok) in {secs:.2} s: {:.0} pages/s; peak RSS {:.1} MiB (before crawl {:.1} MiB; server in-process)",
         report.pages.len(),

@@ -66,7 +66,13 @@ async fn run(label: &str, db: Database) {
     const TASKS: usize = 2_000;
     let start = Instant::now();
     for _ in 0..TASKS {
-        let t = seo_domain::TaskInput { agent_id: "noop".into(), task_type: "noop".into(), ..Default::default() }.validate(None).unwrap();
+        let t = seo_domain::TaskInput {
+            agent_id: "noop".into(),
+            task_type: "noop".into(),
+            ..Default::default()
+        }
+        .validate(None)
+        .unwrap();
         db.create_task(t).await.unwrap();
     }
     let enq = TASKS as f64 / start.elapsed().as_secs_f64();
@@ -76,8 +82,15 @@ async fn run(label: &str, db: Database) {
         let db = db.clone();
         workers.push(tokio::spawn(async move {
             let name = format!("bench-{w}");
-            while let Some(c) = db.claim_task(&name, std::time::Duration::from_secs(30)).await.unwrap() {
-                db.complete_task(c.task.id, &name, &serde_json::json!({})).await.unwrap().unwrap();
+            while let Some(c) = db
+                .claim_task(&name, std::time::Duration::from_secs(30))
+                .await
+                .unwrap()
+            {
+                db.complete_task(c.task.id, &name, &serde_json::json!({}))
+                    .await
+                    .unwrap()
+                    .unwrap();
             }
         }));
     }
@@ -85,7 +98,9 @@ async fn run(label: &str, db: Database) {
         w.await.unwrap();
     }
     let done = TASKS as f64 / start.elapsed().as_secs_f64();
-    println!("{label:<10} inserts/s: {ins:>8.0}   list(50 rows + count)/s: {lists:>8.0}   tasks enqueued/s: {enq:>6.0}   tasks claimed+completed/s (2 workers): {done:>6.0}");
+    println!(
+        "{label:<10} inserts/s: {ins:>8.0}   list(50 rows + count)/s: {lists:>8.0}   tasks enqueued/s: {enq:>6.0}   tasks claimed+completed/s (2 workers): {done:>6.0}"
+    );
 }
 
 #[tokio::main]
