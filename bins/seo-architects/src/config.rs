@@ -225,6 +225,18 @@ pub struct Config {
     /// Let the crawler fetch private, loopback and link-local addresses (tests only).
     #[arg(long, env = "CRAWLER_ALLOW_PRIVATE", default_value = "false", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub crawler_allow_private: bool,
+    /// OpenAI-compatible base URL for optional report prose (e.g. http://127.0.0.1:11434/v1). Unset with no OPENAI_API_KEY: off.
+    #[arg(long, env = "LLM_BASE_URL", global = true)]
+    pub llm_base_url: Option<String>,
+    /// Model name for the prose.
+    #[arg(long, env = "LLM_MODEL", default_value = "gpt-4o-mini", global = true)]
+    pub llm_model: String,
+    /// API key of the LLM endpoint (with no LLM_BASE_URL, the OpenAI API is used).
+    #[arg(long, env = "OPENAI_API_KEY", global = true, hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+    /// Longest wait for the LLM, in seconds; past it the result is kept without prose.
+    #[arg(long, env = "LLM_TIMEOUT_SECONDS", default_value_t = 20, global = true)]
+    pub llm_timeout_seconds: u64,
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,
@@ -234,6 +246,31 @@ pub struct Config {
 }
 
 impl Config {
+    /// The agent manager these settings describe (agents, and the LLM when configured).
+    pub fn agent_manager(&self) -> seo_agents::AgentManager {
+        let m = seo_agents::AgentManager::with_config(self.agents_config());
+        let key = self.openai_api_key.clone().filter(|k| !k.trim().is_empty());
+        let base = self.llm_base_url.clone().filter(|u| !u.trim().is_empty());
+        let base = match (base, &key) {
+            (Some(b), _) => b,
+            (None, Some(_)) => "https://api.openai.com/v1".to_string(),
+            (None, None) => return m,
+        };
+        let cfg = seo_agents::LlmConfig {
+            base_url: base,
+            model: self.llm_model.clone(),
+            api_key: key,
+            timeout: std::time::Duration::from_secs(self.llm_timeout_seconds.max(1)),
+        };
+        match seo_agents::LlmClient::new(cfg) {
+            Ok(llm) => m.with_llm(llm),
+            Err(e) => {
+                tracing::warn!(error = %e, "LLM client could not be built; prose is off");
+                m
+            }
+        }
+    }
+
     /// The agents' configuration implied by these settings.
     pub fn agents_config(&self) -> seo_agents::AgentsConfig {
         let mut c = seo_agents::AgentsConfig::default();

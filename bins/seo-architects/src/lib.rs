@@ -456,8 +456,8 @@ async fn run_agent(
     input: &str,
     task_type: Option<&str>,
 ) -> Result<(), StartError> {
-    use seo_agents::{AgentError, AgentManager, TaskContext};
-    let manager = AgentManager::with_config(config.agents_config());
+    use seo_agents::{AgentError, TaskContext};
+    let manager = config.agent_manager();
     let a = manager.get(agent).ok_or_else(|| {
         StartError::Config(format!(
             "AGENT: unknown agent '{agent}' (available: {})",

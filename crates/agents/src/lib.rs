@@ -3,6 +3,7 @@
 pub mod auditor;
 pub mod contract;
 pub mod lead;
+pub mod llm;
 pub mod manager;
 pub mod parse;
 pub mod proposal;
@@ -17,6 +18,7 @@ pub use contract::{
     Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskTypeSpec, Tier,
 };
 pub use lead::{LeadConfig, LeadQualification};
+pub use llm::{LlmClient, LlmConfig};
 pub use manager::{AgentInfo, AgentManager, AgentStats};
 pub use proposal::{ProposalConfig, ProposalGeneration};
 pub use workflow::{FollowUp, WorkflowConfig, follow_up};

@@ -70,6 +70,7 @@ type Factory = Arc<dyn Fn() -> Vec<Arc<dyn Agent>> + Send + Sync>;
 /// several.
 pub struct AgentManager {
     factory: Factory,
+    llm: Option<crate::llm::LlmClient>,
     workflow: crate::workflow::WorkflowConfig,
     agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
     stats: Mutex<BTreeMap<&'static str, Stats>>,
@@ -94,6 +95,7 @@ impl AgentManager {
         let agents = index(factory());
         Self {
             factory,
+            llm: None,
             workflow: crate::workflow::WorkflowConfig::default(),
             agents: RwLock::new(agents),
             stats: Mutex::new(BTreeMap::new()),
@@ -106,6 +108,12 @@ impl AgentManager {
         let mut m = Self::new(move || crate::builtin_agents(&config));
         m.workflow = workflow;
         m
+    }
+
+    /// Adds prose from an LLM to every successful result (`narrative`); numbers are untouched.
+    pub fn with_llm(mut self, llm: crate::llm::LlmClient) -> Self {
+        self.llm = Some(llm);
+        self
     }
 
     /// The workflow step after a completed task, when its agent is registered here.
@@ -203,7 +211,16 @@ impl AgentManager {
             s.last_activity = Some(Utc::now());
         });
         let start = Instant::now();
-        let result = a.run(task_type, input, ctx).await;
+        let mut result = a.run(task_type, input, ctx).await;
+        if let (Ok(out), Some(llm)) = (&mut result, &self.llm)
+            && let Some(text) = llm.narrate(id, out).await
+        {
+            out.extra.insert("narrative".into(), Value::String(text));
+            out.data_sources.push(format!(
+                "narrative written by LLM model {} from the figures above",
+                llm.model()
+            ));
+        }
         let took = start.elapsed();
         self.with_stats(id, |s| {
             s.running = s.running.saturating_sub(1);
