@@ -1,10 +1,12 @@
-//! Crawl throughput: a generated 1,000-page site on 127.0.0.1, crawled at concurrency 16.
-//! `cargo bench -p seo-crawler --bench crawl` prints pages/s and the peak resident memory.
+//! Crawl-and-audit throughput: a generated 1,000-page site on 127.0.0.1, crawled at
+//! concurrency 16 and audited. `cargo bench -p seo-agents --bench audit` prints pages/s and
+//! the peak resident memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use seo_agents::auditor::{AuditConfig, TechnicalSeoAuditor};
 use seo_crawler::{CrawlConfig, crawl};
 
 const PAGES: usize = 1000;
@@ -63,14 +65,22 @@ async fn main() {
     };
     let start = Instant::now();
     let report = crawl(&base, &cfg).await.unwrap();
+    let crawl_secs = start.elapsed().as_secs_f64();
+    let audit = TechnicalSeoAuditor::new(AuditConfig::default()).audit(&report, None);
     let secs = start.elapsed().as_secs_f64();
+    println!(
+        "crawl {crawl_secs:.3} s, audit {:.3} s, score {:?}, {} issue types",
+        secs - crawl_secs,
+        audit.score,
+        audit.findings.len()
+    );
     let ok = report
         .pages
         .iter()
         .filter(|p| p.status == Some(200))
         .count();
     println!(
-        "crawled {} pages ({ok} ok) in {secs:.2} s: {:.0} pages/s; peak RSS {:.1} MiB (before crawl {:.1} MiB; server in-process)",
+        "crawled and audited {} pages ({ok} ok) in {secs:.2} s: {:.0} pages/s; peak RSS {:.1} MiB (before crawl {:.1} MiB; server in-process)",
         report.pages.len(),
         report.pages.len() as f64 / secs,
         peak_rss_kib() as f64 / 1024.0,
