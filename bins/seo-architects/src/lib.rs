@@ -334,6 +334,10 @@ pub async fn serve(config: &Config) -> Result<(), StartError> {
     if let Some(engine) = engine {
         engine.shutdown().await;
     }
+    let still = running.state.agents.shutdown(Duration::from_secs(5)).await;
+    if still > 0 {
+        tracing::warn!(still, "agent runs still in progress at exit");
+    }
     match result {
         Ok(Ok(())) => {
             tracing::info!("server stopped");

@@ -70,6 +70,7 @@ type Factory = Arc<dyn Fn() -> Vec<Arc<dyn Agent>> + Send + Sync>;
 /// several.
 pub struct AgentManager {
     factory: Factory,
+    closing: std::sync::atomic::AtomicBool,
     llm: Option<crate::llm::LlmClient>,
     workflow: crate::workflow::WorkflowConfig,
     agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
@@ -95,6 +96,7 @@ impl AgentManager {
         let agents = index(factory());
         Self {
             factory,
+            closing: std::sync::atomic::AtomicBool::new(false),
             llm: None,
             workflow: crate::workflow::WorkflowConfig::default(),
             agents: RwLock::new(agents),
@@ -108,6 +110,27 @@ impl AgentManager {
         let mut m = Self::new(move || crate::builtin_agents(&config));
         m.workflow = workflow;
         m
+    }
+
+    /// Stops accepting runs (they fail as transient, so a queue retries them elsewhere) and
+    /// waits up to `grace` for the runs in progress; returns how many were still running.
+    pub async fn shutdown(&self, grace: Duration) -> u64 {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let deadline = Instant::now() + grace;
+        loop {
+            let running: u64 = self
+                .stats
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .values()
+                .map(|s| s.running)
+                .sum();
+            if running == 0 || Instant::now() >= deadline {
+                return running;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Adds prose from an LLM to every successful result (`narrative`); numbers are untouched.
@@ -203,6 +226,11 @@ impl AgentManager {
         input: &Value,
         ctx: &TaskContext,
     ) -> Result<AgentOutput, AgentError> {
+        if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AgentError::Transient(
+                "the agent manager is shutting down".into(),
+            ));
+        }
         self.validate(agent, task_type, input)?;
         let a = self.require(agent)?;
         let id = a.id();

@@ -270,3 +270,71 @@ async fn private_addresses_are_refused_at_validation() {
         .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_pages_end_as_findings_not_hangs() {
+    let mut slow = secure(good_page("Slow", &[]));
+    slow.delay = std::time::Duration::from_secs(5);
+    let huge = secure(html(&format!(
+        "<html><body>{}</body></html>",
+        "y ".repeat(3 * 1024 * 1024)
+    )));
+    let garbage = Fixture {
+        status: 200,
+        headers: vec![("content-type", "text/html".into())],
+        body: String::from_utf8_lossy(&(0..=255u8).cycle().take(50_000).collect::<Vec<u8>>())
+            .into_owned(),
+        delay: std::time::Duration::ZERO,
+    };
+    let mut pages = site_files();
+    pages.extend([
+        (
+            "/",
+            secure(good_page("Home", &["/slow", "/huge", "/garbage", "/loop"])),
+        ),
+        ("/slow", slow),
+        ("/huge", huge),
+        ("/garbage", garbage),
+        ("/loop", redirect(302, "/loop")),
+    ]);
+    let s = site(pages).await;
+    let cfg = AgentsConfig {
+        technical_seo_auditor: AuditConfig {
+            disabled_checks: vec!["no_https".into()],
+            crawl: seo_crawler::CrawlConfig {
+                allow_private: true,
+                timeout_ms: 700,
+                max_body_bytes: 1024 * 1024,
+                ..Default::default()
+            },
+            ..AuditConfig::default()
+        },
+        ..AgentsConfig::default()
+    };
+    let out = AgentManager::with_config(cfg)
+        .run(
+            "technical_seo_auditor",
+            "technical_seo_audit",
+            &json!({"url": format!("{}/", s.base)}),
+            &TaskContext::detached(),
+        )
+        .await
+        .unwrap();
+    let out = serde_json::to_value(out).unwrap();
+    let c = counts(&out);
+    assert_eq!(
+        c.get("fetch_error"),
+        Some(&1),
+        "the slow page timed out: {c:?}"
+    );
+    assert_eq!(
+        c.get("truncated_page"),
+        Some(&1),
+        "the huge page was cut at the cap"
+    );
+    assert_eq!(c.get("redirect_loop"), Some(&1));
+    assert_eq!(
+        out["crawl"]["pages_crawled"], 5,
+        "the garbage page was read like any other"
+    );
+}

@@ -193,3 +193,18 @@ async fn statistics_count_runs_and_failures() {
         "healthy"
     );
 }
+
+#[tokio::test]
+async fn a_shut_down_manager_refuses_new_runs() {
+    let m = AgentManager::with_config(AgentsConfig::default());
+    assert_eq!(m.shutdown(std::time::Duration::from_millis(10)).await, 0);
+    let r = m
+        .run(
+            "lead_qualification",
+            "qualify_lead",
+            &json!({"company_name": "Acme"}),
+            &TaskContext::detached(),
+        )
+        .await;
+    assert!(matches!(r, Err(AgentError::Transient(_))), "{r:?}");
+}
