@@ -127,18 +127,12 @@ async fn readiness_fails_when_a_required_dependency_is_down() {
     let mut state = app.running.state.clone();
     state.kv = std::sync::Arc::new(DownKv);
     state.kv_required = true;
-    let srv = actix_web::HttpServer::new(move || seo_transport::build_app(state.clone()))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let addr = srv.addrs()[0];
-    let srv = srv.run();
-    let handle = srv.handle();
-    tokio::spawn(srv);
+    let (base, handle) = seo_e2e::serve_state(state).await;
     let get = |p: &'static str| {
         let http = app.http.clone();
+        let base = base.clone();
         async move {
-            let r = http.get(format!("http://{addr}{p}")).send().await.unwrap();
+            let r = http.get(format!("{base}{p}")).send().await.unwrap();
             (
                 r.status().as_u16(),
                 r.json::<serde_json::Value>().await.unwrap(),

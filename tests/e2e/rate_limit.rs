@@ -170,19 +170,6 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
     assert_eq!(allowed, 10, "exactly the limit across both instances");
 }
 
-/// Serves `state` on an ephemeral port; returns its base URL and handle.
-async fn serve_state(state: seo_transport::AppState) -> (String, actix_web::dev::ServerHandle) {
-    let srv = actix_web::HttpServer::new(move || seo_transport::build_app(state.clone()))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let addr = srv.addrs()[0];
-    let srv = srv.run();
-    let handle = srv.handle();
-    tokio::spawn(srv);
-    (format!("http://{addr}"), handle)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_counter_store_fails_open_or_closed_as_configured() {
     let app = spawn_with(|c| c.rate_limit_enabled = true).await;
@@ -192,7 +179,7 @@ async fn an_unreachable_counter_store_fails_open_or_closed_as_configured() {
         let mut http = (*state.http).clone();
         http.rate_limit.fail_open = fail_open;
         state.http = std::sync::Arc::new(http);
-        let (base, handle) = serve_state(state).await;
+        let (base, handle) = seo_e2e::serve_state(state).await;
         let r = app.http.get(format!("{base}/")).send().await.unwrap();
         assert_eq!(r.status().as_u16(), expected, "fail_open = {fail_open}");
         handle.stop(false).await;

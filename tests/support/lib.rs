@@ -153,3 +153,17 @@ pub async fn external_services() -> Option<(String, String)> {
         redis,
     ))
 }
+
+/// Serves an adjusted copy of an app's state on its own ephemeral port (to test behaviour
+/// with a replaced dependency); returns the base URL and the handle that stops it.
+pub async fn serve_state(state: seo_transport::AppState) -> (String, actix_web::dev::ServerHandle) {
+    let srv = actix_web::HttpServer::new(move || seo_transport::build_app(state.clone()))
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+    let addr = srv.addrs()[0];
+    let srv = srv.run();
+    let handle = srv.handle();
+    tokio::spawn(srv);
+    (format!("http://{addr}"), handle)
+}
