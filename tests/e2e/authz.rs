@@ -67,6 +67,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/agents/{id}/tasks", "agents:write"),
     ("GET", "/api/agents/{id}/health", "agents:read"),
     ("GET", "/api/agents/{id}/stats", "agents:read"),
+    ("GET", "/metrics", "scrape"),
+    ("GET", "/api/metrics/system", "system:read"),
+    ("GET", "/api/metrics/agents", "system:read"),
+    ("GET", "/api/metrics/detailed", "system:read"),
     ("GET", "/api/openapi.json", "public"),
     ("GET", "/api/docs", "public"),
     ("GET", "/api/docs/{tail:.*}", "public"),
@@ -77,6 +81,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 /// SPEC §4: operator = every `:read` + `tasks:write`; manager = all but `clients:delete`,
 /// `agents:admin`, `users:admin`; admin = all.
 fn grants(role: &str, permission: &str) -> bool {
+    // The scrape route without METRICS_PUBLIC or a scrape token is a `system:read` route.
+    let permission = if permission == "scrape" {
+        "system:read"
+    } else {
+        permission
+    };
     match role {
         "admin" => true,
         "manager" => !matches!(
@@ -108,6 +118,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                 seo_auth::Access::Public => "public".to_string(),
                 seo_auth::Access::Authenticated => "authenticated".to_string(),
                 seo_auth::Access::Requires(p) => p.as_str().to_string(),
+                seo_auth::Access::Scrape => "scrape".to_string(),
             };
             ((r.method.as_str().to_string(), r.path.to_string()), access)
         })

@@ -7,5 +7,6 @@ mod docs;
 mod engine;
 mod health;
 mod malformed;
+mod metrics;
 mod rate_limit;
 mod resources;

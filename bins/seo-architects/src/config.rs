@@ -237,6 +237,25 @@ pub struct Config {
     /// Longest wait for the LLM, in seconds; past it the result is kept without prose.
     #[arg(long, env = "LLM_TIMEOUT_SECONDS", default_value_t = 20, global = true)]
     pub llm_timeout_seconds: u64,
+    /// Serve /metrics without credentials (e.g. on a private scrape network).
+    #[arg(long, env = "METRICS_PUBLIC", default_value = "false", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub metrics_public: bool,
+    /// A bearer token Prometheus may use for /metrics only.
+    #[arg(
+        long,
+        env = "METRICS_SCRAPE_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_scrape_token: Option<String>,
+    /// Seconds between system samples (CPU, memory) and gauge refreshes.
+    #[arg(
+        long,
+        env = "METRICS_SAMPLE_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub metrics_sample_seconds: u64,
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,

@@ -237,6 +237,7 @@ async fn run_one(
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
     task_update(state.kv.as_ref(), &task, "started", None).await;
+    let began = std::time::Instant::now();
     let progress = Arc::new(AtomicU8::new(0));
     let sink = progress.clone();
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -306,6 +307,10 @@ async fn run_one(
     match written {
         Ok(Some((t, event, summary))) => {
             task_update(state.kv.as_ref(), &t, event, summary.as_deref()).await;
+            let rate = state.agents.stats(&t.agent_id).success_rate;
+            state
+                .metrics
+                .record_task(&t.agent_id, event, Some(began.elapsed()), rate);
             if let (Some(next), "completed") = (follow, event) {
                 queue_follow_up(state, &t, next).await;
             }

@@ -182,6 +182,11 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
         validation_enabled: config.validation_enabled,
         strict_mode: config.validation_strict_mode,
         body_limit: config.max_request_size,
+        metrics_public: config.metrics_public,
+        scrape_token: config
+            .metrics_scrape_token
+            .clone()
+            .filter(|t| !t.trim().is_empty()),
         ..HttpConfig::default()
     })
 }
@@ -247,6 +252,25 @@ async fn bootstrap_admin(
     Ok(())
 }
 
+/// Refreshes the queue-depth and pool gauges in the background.
+fn spawn_gauges(state: AppState, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Ok(q) = state.db.queue_health().await {
+                let pool = state.db.pool_state();
+                state.metrics.set_queue_and_pool(
+                    q.pending,
+                    q.running,
+                    pool.in_use,
+                    pool.idle,
+                    pool.max_size,
+                );
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
 /// A name for this process among instances: host, pid and a random suffix.
 pub fn instance_id() -> String {
     let host = std::env::var("HOSTNAME")
@@ -280,10 +304,20 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let (kv, kv_required) = open_kv(config).await?;
     let auth = auth_service(config, &db, kv.clone()).await?;
     bootstrap_admin(config, &auth, &db).await?;
-    let agents = Arc::new(seo_agents::AgentManager::with_config(
-        config.agents_config(),
-    ));
-    let state = AppState::new(db, kv, kv_required, auth, http, agents, instance_id());
+    let agents = Arc::new(config.agent_manager());
+    let metrics = seo_metrics::Metrics::install().map_err(|e| StartError::Other(e.to_string()))?;
+    let every = Duration::from_secs(config.metrics_sample_seconds.clamp(1, 300));
+    metrics.start_sampler(every);
+    let services = seo_transport::Services {
+        db,
+        kv,
+        kv_required,
+        auth,
+        agents,
+        metrics,
+    };
+    let state = AppState::new(services, http, instance_id());
+    spawn_gauges(state.clone(), every);
     let lease = Duration::from_secs(config.task_lease_seconds.clamp(2, 3600));
     let engine = engine::Engine::start(
         state.clone(),

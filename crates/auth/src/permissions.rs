@@ -120,6 +120,9 @@ pub enum Access {
     Authenticated,
     /// A signed-in user whose role grants this permission.
     Requires(Permission),
+    /// The Prometheus scrape: public when so configured, else the scrape token or a user
+    /// with `system:read`.
+    Scrape,
 }
 
 impl Access {
@@ -128,6 +131,7 @@ impl Access {
         match self {
             Access::Public | Access::Authenticated => true,
             Access::Requires(p) => role_grants(role, p),
+            Access::Scrape => role_grants(role, Permission::SystemRead),
         }
     }
 }

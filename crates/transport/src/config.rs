@@ -20,6 +20,10 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Longest `?wait=N` long-poll.
     pub max_wait: Duration,
+    /// `METRICS_PUBLIC`: `/metrics` needs no credentials.
+    pub metrics_public: bool,
+    /// `METRICS_SCRAPE_TOKEN`: a bearer token Prometheus may use for `/metrics` only.
+    pub scrape_token: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -32,6 +36,8 @@ impl Default for HttpConfig {
             strict_mode: false,
             body_limit: 1024 * 1024,
             max_wait: Duration::from_secs(60),
+            metrics_public: false,
+            scrape_token: None,
         }
     }
 }

@@ -24,7 +24,7 @@ use actix_web::{App, HttpRequest, web};
 pub use config::HttpConfig;
 pub use error::ApiError;
 pub use routes::{RouteInfo, route_table};
-pub use state::AppState;
+pub use state::{AppState, Services};
 
 /// Paths and methods served, for 405 answers.
 struct Served(Vec<(ResourceDef, Method)>);

@@ -223,7 +223,7 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         match r.access {
             Access::Public => {}
             Access::Authenticated => errors.push((401, "missing, invalid or revoked token")),
-            Access::Requires(_) => errors.extend([
+            Access::Requires(_) | Access::Scrape => errors.extend([
                 (401, "missing, invalid or revoked token"),
                 (403, "the role lacks the permission"),
             ]),
@@ -238,6 +238,7 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
             Access::Public => "Public.".to_string(),
             Access::Authenticated => "Any signed-in user.".to_string(),
             Access::Requires(p) => format!("Requires the permission `{}`.", p.as_str()),
+            Access::Scrape => "Public when METRICS_PUBLIC=true; otherwise the METRICS_SCRAPE_TOKEN bearer or `system:read`.".to_string(),
         };
         op = op.description(Some(description));
         if r.access != Access::Public {

@@ -54,6 +54,10 @@ pub async fn middleware(
         path = %req.path(),
         user_id = tracing::field::Empty,
     );
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .map(|s| s.metrics.clone());
+    let method = req.method().to_string();
     let start = Instant::now();
     let result = CURRENT
         .scope(id.clone(), async move {
@@ -91,7 +95,11 @@ pub async fn middleware(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
-    let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = start.elapsed();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    if let Some(m) = &metrics {
+        m.record_http(&method, &route, status, elapsed);
+    }
     let _enter = span.enter();
     if status >= 500 {
         tracing::error!(status, route = %route, latency_ms, "request finished");

@@ -26,6 +26,8 @@ pub struct AppState {
     pub http: Arc<HttpConfig>,
     /// The agent registry.
     pub agents: Arc<AgentManager>,
+    /// Metrics (Prometheus series, per-minute history, system sample).
+    pub metrics: Arc<seo_metrics::Metrics>,
     /// Wakes this instance's idle workers when a task is queued here.
     pub task_queued: Arc<Notify>,
     /// Unique name of this process among instances (also the task-lease owner).
@@ -34,17 +36,34 @@ pub struct AppState {
     pub started_at: Instant,
 }
 
+/// The services an [`AppState`] is built from.
+#[derive(Debug)]
+pub struct Services {
+    /// The database.
+    pub db: Database,
+    /// The kv store.
+    pub kv: Arc<dyn Kv>,
+    /// True when the kv store is an external Redis this instance depends on.
+    pub kv_required: bool,
+    /// Login, tokens, revocation.
+    pub auth: AuthService,
+    /// The agent registry.
+    pub agents: Arc<AgentManager>,
+    /// Metrics.
+    pub metrics: Arc<seo_metrics::Metrics>,
+}
+
 impl AppState {
     /// Builds the state.
-    pub fn new(
-        db: Database,
-        kv: Arc<dyn Kv>,
-        kv_required: bool,
-        auth: AuthService,
-        http: HttpConfig,
-        agents: Arc<AgentManager>,
-        instance_id: String,
-    ) -> Self {
+    pub fn new(services: Services, http: HttpConfig, instance_id: String) -> Self {
+        let Services {
+            db,
+            kv,
+            kv_required,
+            auth,
+            agents,
+            metrics,
+        } = services;
         Self {
             db,
             kv,
@@ -52,6 +71,7 @@ impl AppState {
             auth,
             http: Arc::new(http),
             agents,
+            metrics,
             task_queued: Arc::new(Notify::new()),
             instance_id,
             started_at: Instant::now(),

@@ -77,6 +77,20 @@ where
                 let e = ApiError::internal("application state missing");
                 return Ok(req.into_response(e.error_response()));
             };
+            if access == Access::Scrape {
+                let scrape_ok = state.http.metrics_public
+                    || state
+                        .http
+                        .scrape_token
+                        .as_deref()
+                        .is_some_and(|t| bearer(&req).is_some_and(|b| constant_time_eq(b, t)));
+                if scrape_ok {
+                    return service
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_boxed_body);
+                }
+            }
             let Some(token) = bearer(&req).map(str::to_string) else {
                 let e = ApiError::unauthorized(
                     "authentication required: send Authorization: Bearer <access token>",
@@ -87,9 +101,11 @@ where
                 Ok(p) => p,
                 Err(e) => return Ok(req.into_response(ApiError::from(e).error_response())),
             };
-            if let Access::Requires(p) = access
-                && !access.allows(principal.user.role)
-            {
+            if !access.allows(principal.user.role) {
+                let p = match access {
+                    Access::Requires(p) => p,
+                    _ => seo_auth::Permission::SystemRead,
+                };
                 let e = ApiError::from(AuthError::Forbidden(p));
                 return Ok(req.into_response(e.error_response()));
             }
@@ -101,4 +117,13 @@ where
                 .map(ServiceResponse::map_into_boxed_body)
         })
     }
+}
+
+/// Compares secrets without an early exit on the first differing byte.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }

@@ -90,6 +90,7 @@ pub async fn hit(
         Ok(w) => Ok(Some(w)),
         Err(e) => {
             tracing::warn!(error = %e, fail_open = state.http.rate_limit.fail_open, "rate-limit store unreachable");
+            state.metrics.record_rate_limited("store_down");
             if state.http.rate_limit.fail_open {
                 Ok(None)
             } else {
@@ -142,6 +143,7 @@ pub async fn middleware(
             .map(ServiceResponse::map_into_boxed_body);
     };
     if w.count > limit {
+        state.metrics.record_rate_limited("limit");
         return Ok(req.into_response(too_many(limit, &w, "too many requests").error_response()));
     }
     let mut res = next.call(req).await?.map_into_boxed_body();

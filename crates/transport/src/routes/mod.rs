@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod clients;
 pub mod docs;
 pub mod health;
+pub mod metrics;
 pub mod tasks;
 pub mod users;
 
@@ -101,6 +102,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     campaigns::routes(&mut t);
     tasks::routes(&mut t);
     agents::routes(&mut t);
+    metrics::routes(&mut t);
     docs::routes(&mut t);
     t.routes
 }

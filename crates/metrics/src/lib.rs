@@ -1,0 +1,325 @@
+//! Metrics of SEO Architects.
+//!
+//! - The Prometheus recorder (metrics-exporter-prometheus, no HTTP listener of its own: the
+//!   transport serves [`Metrics::render`] at `/metrics`), with explicit histogram buckets.
+//! - HTTP series by method, matched route pattern (`unmatched` for everything else, so unknown
+//!   paths never create series) and status; task series by agent and status.
+//! - System and process CPU and memory, sampled by a background task so no request waits.
+//! - A per-minute history of the last 24 hours (requests, errors, p50/p95 latency, tasks by
+//!   status) behind `/api/metrics/detailed`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, Utc};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use serde::Serialize;
+
+/// Latency buckets (seconds) of `http_request_duration_seconds`.
+pub const HTTP_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Duration buckets (seconds) of `agent_task_duration_seconds`.
+pub const TASK_BUCKETS: &[f64] = &[
+    0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+];
+/// Minutes of history kept.
+pub const HISTORY_MINUTES: usize = 24 * 60;
+/// Latency samples kept per minute for the percentiles.
+const SAMPLES_PER_MINUTE: usize = 5_000;
+
+/// Why the recorder could not be installed.
+#[derive(Debug, thiserror::Error)]
+#[error("metrics recorder: {0}")]
+pub struct MetricsError(String);
+
+#[derive(Debug, Default)]
+struct Minute {
+    start: Option<DateTime<Utc>>,
+    requests: u64,
+    errors: u64,
+    latencies_ms: Vec<f64>,
+    tasks: BTreeMap<String, u64>,
+}
+
+/// One minute of history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MinuteStats {
+    /// Start of the minute (UTC).
+    pub minute: DateTime<Utc>,
+    /// Requests finished in it.
+    pub requests: u64,
+    /// Of which 5xx.
+    pub errors: u64,
+    /// Median latency, ms.
+    pub p50_ms: Option<f64>,
+    /// 95th percentile latency, ms.
+    pub p95_ms: Option<f64>,
+    /// Tasks finished in it, by final status.
+    pub tasks: BTreeMap<String, u64>,
+}
+
+/// System and process figures from the last sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SystemSnapshot {
+    /// When it was taken.
+    pub sampled_at: Option<DateTime<Utc>>,
+    /// Whole-machine CPU use, percent.
+    pub cpu_percent: f64,
+    /// Whole-machine memory in use, percent.
+    pub memory_percent: f64,
+    /// Memory in use, bytes.
+    pub memory_used_bytes: u64,
+    /// Memory installed, bytes.
+    pub memory_total_bytes: u64,
+    /// This process's CPU use, percent of one core.
+    pub process_cpu_percent: f64,
+    /// This process's resident memory, bytes.
+    pub process_resident_bytes: u64,
+}
+
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
+    Some((sorted[rank - 1] * 1000.0).round() / 1000.0)
+}
+
+/// The metrics of one process. Clone the `Arc` to share it.
+#[derive(Debug)]
+pub struct Metrics {
+    handle: PrometheusHandle,
+    history: Mutex<VecDeque<Minute>>,
+    system: RwLock<SystemSnapshot>,
+}
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+impl Metrics {
+    /// Installs the process-wide recorder (once; later calls share it) and returns a new
+    /// history and snapshot.
+    pub fn install() -> Result<Arc<Self>, MetricsError> {
+        let handle = match HANDLE.get() {
+            Some(h) => h.clone(),
+            None => {
+                let h = PrometheusBuilder::new()
+                    .set_buckets_for_metric(
+                        Matcher::Full("http_request_duration_seconds".into()),
+                        HTTP_BUCKETS,
+                    )
+                    .and_then(|b| {
+                        b.set_buckets_for_metric(
+                            Matcher::Full("agent_task_duration_seconds".into()),
+                            TASK_BUCKETS,
+                        )
+                    })
+                    .map_err(|e| MetricsError(e.to_string()))?
+                    .install_recorder()
+                    .map_err(|e| MetricsError(e.to_string()))?;
+                HANDLE.get_or_init(|| h).clone()
+            }
+        };
+        Ok(Arc::new(Self {
+            handle,
+            history: Mutex::new(VecDeque::new()),
+            system: RwLock::new(SystemSnapshot::default()),
+        }))
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    fn with_minute(&self, f: impl FnOnce(&mut Minute)) {
+        let now = Utc::now();
+        let start = now
+            .duration_trunc(chrono::Duration::minutes(1))
+            .unwrap_or(now);
+        let mut h = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        if h.back().and_then(|m| m.start) != Some(start) {
+            h.push_back(Minute {
+                start: Some(start),
+                ..Minute::default()
+            });
+            while h.len() > HISTORY_MINUTES {
+                h.pop_front();
+            }
+        }
+        if let Some(m) = h.back_mut() {
+            f(m);
+        }
+    }
+
+    /// Records one finished HTTP request. `route` is the matched pattern or `unmatched`.
+    pub fn record_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let labels = [
+            ("method", method.to_string()),
+            ("route", route.to_string()),
+            ("status", status.to_string()),
+        ];
+        metrics::counter!("http_requests_total", &labels).increment(1);
+        metrics::histogram!("http_request_duration_seconds", &labels[..2])
+            .record(elapsed.as_secs_f64());
+        if status >= 500 {
+            metrics::counter!("http_errors_total", &labels).increment(1);
+        }
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        self.with_minute(|m| {
+            m.requests += 1;
+            if status >= 500 {
+                m.errors += 1;
+            }
+            if m.latencies_ms.len() < SAMPLES_PER_MINUTE {
+                m.latencies_ms.push(ms);
+            }
+        });
+    }
+
+    /// Records a finished task; `success_rate` is the agent's current rate, when known.
+    pub fn record_task(
+        &self,
+        agent: &str,
+        status: &str,
+        elapsed: Option<Duration>,
+        success_rate: Option<f64>,
+    ) {
+        metrics::counter!("agent_tasks_total", "agent" => agent.to_string(), "status" => status.to_string()).increment(1);
+        if let Some(d) = elapsed {
+            metrics::histogram!("agent_task_duration_seconds", "agent" => agent.to_string())
+                .record(d.as_secs_f64());
+        }
+        if let Some(r) = success_rate {
+            metrics::gauge!("agent_success_rate", "agent_id" => agent.to_string()).set(r);
+        }
+        self.with_minute(|m| *m.tasks.entry(status.to_string()).or_default() += 1);
+    }
+
+    /// Counts a request refused by the rate limiter (`reason`: `limit` or `store_down`).
+    pub fn record_rate_limited(&self, reason: &str) {
+        metrics::counter!("rate_limited_total", "reason" => reason.to_string()).increment(1);
+    }
+
+    /// Sets the queue depth and database pool gauges.
+    pub fn set_queue_and_pool(
+        &self,
+        pending: i64,
+        running: i64,
+        pool_in_use: usize,
+        pool_idle: usize,
+        pool_max: usize,
+    ) {
+        metrics::gauge!("task_queue_depth", "status" => "pending").set(pending as f64);
+        metrics::gauge!("task_queue_depth", "status" => "running").set(running as f64);
+        metrics::gauge!("db_pool_connections", "state" => "in_use").set(pool_in_use as f64);
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(pool_idle as f64);
+        metrics::gauge!("db_pool_connections", "state" => "max").set(pool_max as f64);
+    }
+
+    /// The last system sample.
+    pub fn system(&self) -> SystemSnapshot {
+        self.system
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Per-minute history of the last `hours` hours (1–24), oldest first.
+    pub fn detailed(&self, hours: u32) -> Vec<MinuteStats> {
+        let since = Utc::now() - chrono::Duration::hours(i64::from(hours.clamp(1, 24)));
+        let h = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        h.iter()
+            .filter_map(|m| {
+                let start = m.start?;
+                (start >= since).then(|| {
+                    let mut lat = m.latencies_ms.clone();
+                    lat.sort_by(f64::total_cmp);
+                    MinuteStats {
+                        minute: start,
+                        requests: m.requests,
+                        errors: m.errors,
+                        p50_ms: percentile(&lat, 0.5),
+                        p95_ms: percentile(&lat, 0.95),
+                        tasks: m.tasks.clone(),
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Starts the background sampler: system and process figures every `every`, and the
+    /// recorder's upkeep. It stops when the returned handle is aborted or the runtime ends.
+    pub fn start_sampler(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut sys = match sysinfo::System::new() {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "system figures unavailable");
+                    return;
+                }
+            };
+            let pid = sysinfo::get_current_pid().ok();
+            loop {
+                // sysinfo reads /proc: keep it off the async workers.
+                let (snap, s) = match tokio::task::spawn_blocking(move || {
+                    sys.refresh_cpu_usage();
+                    sys.refresh_memory();
+                    let (pcpu, prss) = match pid {
+                        Some(p) => {
+                            sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[p]), true);
+                            sys.process(p)
+                                .map_or((0.0, 0), |pr| (f64::from(pr.cpu_usage()), pr.memory()))
+                        }
+                        None => (0.0, 0),
+                    };
+                    let total = sys.total_memory();
+                    let used = sys.used_memory();
+                    let snap = SystemSnapshot {
+                        sampled_at: Some(Utc::now()),
+                        cpu_percent: f64::from(sys.global_cpu_usage()),
+                        memory_percent: if total > 0 {
+                            used as f64 * 100.0 / total as f64
+                        } else {
+                            0.0
+                        },
+                        memory_used_bytes: used,
+                        memory_total_bytes: total,
+                        process_cpu_percent: pcpu,
+                        process_resident_bytes: prss,
+                    };
+                    (snap, sys)
+                })
+                .await
+                {
+                    Ok(v) => v,
+                    Err(_) => return,
+                };
+                sys = s;
+                metrics::gauge!("system_cpu_percent").set(snap.cpu_percent);
+                metrics::gauge!("system_memory_percent").set(snap.memory_percent);
+                metrics::gauge!("process_cpu_percent").set(snap.process_cpu_percent);
+                metrics::gauge!("process_resident_memory_bytes")
+                    .set(snap.process_resident_bytes as f64);
+                *me.system.write().unwrap_or_else(|p| p.into_inner()) = snap;
+                me.handle.run_upkeep();
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), Some(50.0));
+        assert_eq!(percentile(&v, 0.95), Some(95.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}
