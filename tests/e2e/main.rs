@@ -1,6 +1,7 @@
 //! End-to-end tests: the real app over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod auth;
 mod authz;
 mod docs;

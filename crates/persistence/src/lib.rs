@@ -17,6 +17,7 @@
 
 #[macro_use]
 pub mod db;
+mod analytics;
 mod campaigns;
 mod clients;
 pub mod error;
@@ -27,6 +28,7 @@ mod settings;
 mod tasks;
 mod users;
 
+pub use analytics::BusinessSummary;
 pub use db::{
     Backend, BadDatabaseUrl, DEFAULT_DATABASE_URL, Database, DatabaseUrl, DbOptions, PoolState,
     redact_url,

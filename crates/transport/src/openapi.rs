@@ -115,6 +115,8 @@ fn tag(path: &str) -> &'static str {
         p if p.starts_with("/api/campaigns") => "campaigns",
         p if p.starts_with("/api/tasks") => "tasks",
         p if p.starts_with("/api/agents") => "agents",
+        p if p.starts_with("/api/analytics") => "analytics",
+        p if p.starts_with("/api/metrics") || p == "/metrics" => "metrics",
         p if p.starts_with("/api/docs")
             || p.starts_with("/api/redoc")
             || p.starts_with("/api/openapi") =>

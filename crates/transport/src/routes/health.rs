@@ -116,8 +116,18 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         }),
         _ => json!({"status": "down"}),
     };
+    let agent_health = state.agents.health_all().await;
+    let healthy_agents = agent_health
+        .values()
+        .filter(|h| h.status == "healthy")
+        .count();
+    let agents = json!({
+        "status": if healthy_agents == agent_health.len() { "up" } else { "degraded" },
+        "registered": agent_health.len(),
+        "healthy": healthy_agents,
+    });
     let required_up = db.up() && (kv.up() || !state.kv_required);
-    let all_up = required_up && kv.up() && queue["status"] == "up";
+    let all_up = required_up && kv.up() && queue["status"] == "up" && agents["status"] == "up";
     let pool = state.db.pool_state();
     let body = json!({
         "status": if all_up { "healthy" } else { "degraded" },
@@ -141,6 +151,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
                 "error": kv.error,
             },
             "queue": queue,
+            "agents": agents,
         }
     });
     if required_up {

@@ -3,6 +3,7 @@
 //! is served and what the authorization tests walk.
 
 pub mod agents;
+pub mod analytics;
 pub mod auth;
 pub mod campaigns;
 pub mod clients;
@@ -103,6 +104,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     tasks::routes(&mut t);
     agents::routes(&mut t);
     metrics::routes(&mut t);
+    analytics::routes(&mut t);
     docs::routes(&mut t);
     t.routes
 }
