@@ -16,6 +16,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/health", "public"),
     ("GET", "/health/live", "public"),
     ("GET", "/health/ready", "public"),
+    ("GET", "/ws/dashboard", "in-band"),
     ("POST", "/auth/login", "public"),
     ("POST", "/auth/refresh", "public"),
     ("POST", "/auth/logout", "authenticated"),
@@ -125,6 +126,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                 seo_auth::Access::Authenticated => "authenticated".to_string(),
                 seo_auth::Access::Requires(p) => p.as_str().to_string(),
                 seo_auth::Access::Scrape => "scrape".to_string(),
+                seo_auth::Access::InBand => "in-band".to_string(),
             };
             ((r.method.as_str().to_string(), r.path.to_string()), access)
         })
@@ -151,6 +153,12 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         if access == "public" {
             assert!(may_be_public(path), "{path} must not be public");
         }
+        if access == "in-band" {
+            assert_eq!(
+                path, "/ws/dashboard",
+                "only the WebSocket authenticates in-band"
+            );
+        }
     }
 
     let app = spawn_app().await;
@@ -168,7 +176,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
         let (anon, _) = app.send(method.clone(), &url_path, "", body.clone()).await;
-        if *access == "public" {
+        if *access == "public" || *access == "in-band" {
             assert!(
                 anon != 401 && anon != 403 && anon < 500,
                 "{method} {path} anonymous: {anon}"

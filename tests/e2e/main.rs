@@ -11,3 +11,4 @@ mod malformed;
 mod metrics;
 mod rate_limit;
 mod resources;
+mod ws;

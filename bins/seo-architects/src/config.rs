@@ -256,6 +256,17 @@ pub struct Config {
         global = true
     )]
     pub metrics_sample_seconds: u64,
+    /// Most WebSocket connections of this instance (close 1013 beyond).
+    #[arg(
+        long,
+        env = "WS_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_max_connections: usize,
+    /// Seconds between metrics_update pushes to dashboard subscribers.
+    #[arg(long, env = "WS_METRICS_INTERVAL", default_value_t = 5, global = true)]
+    pub ws_metrics_interval: u64,
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,

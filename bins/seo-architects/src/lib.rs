@@ -182,6 +182,11 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
         validation_enabled: config.validation_enabled,
         strict_mode: config.validation_strict_mode,
         body_limit: config.max_request_size,
+        ws: seo_transport::ws::WsConfig {
+            max_connections: config.ws_max_connections.max(1),
+            metrics_interval: Duration::from_secs(config.ws_metrics_interval.clamp(1, 3600)),
+            ..seo_transport::ws::WsConfig::default()
+        },
         metrics_public: config.metrics_public,
         scrape_token: config
             .metrics_scrape_token
@@ -318,6 +323,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     };
     let state = AppState::new(services, http, instance_id());
     spawn_gauges(state.clone(), every);
+    seo_transport::ws::start(state.clone());
     let lease = Duration::from_secs(config.task_lease_seconds.clamp(2, 3600));
     let engine = engine::Engine::start(
         state.clone(),

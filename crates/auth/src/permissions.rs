@@ -120,6 +120,8 @@ pub enum Access {
     Authenticated,
     /// A signed-in user whose role grants this permission.
     Requires(Permission),
+    /// Authenticated inside the protocol (the WebSocket's token query or first message).
+    InBand,
     /// The Prometheus scrape: public when so configured, else the scrape token or a user
     /// with `system:read`.
     Scrape,
@@ -129,7 +131,7 @@ impl Access {
     /// Whether a signed-in user of `role` passes.
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Access::Public | Access::Authenticated => true,
+            Access::Public | Access::Authenticated | Access::InBand => true,
             Access::Requires(p) => role_grants(role, p),
             Access::Scrape => role_grants(role, Permission::SystemRead),
         }

@@ -218,6 +218,11 @@ impl Metrics {
         metrics::gauge!("db_pool_connections", "state" => "max").set(pool_max as f64);
     }
 
+    /// Sets the open WebSocket connection gauge.
+    pub fn set_ws_connections(&self, n: usize) {
+        metrics::gauge!("ws_connections").set(n as f64);
+    }
+
     /// The last system sample.
     pub fn system(&self) -> SystemSnapshot {
         self.system

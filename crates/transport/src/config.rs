@@ -26,6 +26,8 @@ pub struct HttpConfig {
     pub scrape_token: Option<String>,
     /// Alert rule thresholds.
     pub alerts: AlertRules,
+    /// WebSocket settings.
+    pub ws: crate::ws::WsConfig,
 }
 
 /// Thresholds of the alert rules (dashboard and analytics).
@@ -68,6 +70,7 @@ impl Default for HttpConfig {
             metrics_public: false,
             scrape_token: None,
             alerts: AlertRules::default(),
+            ws: crate::ws::WsConfig::default(),
         }
     }
 }

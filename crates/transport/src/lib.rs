@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod request_id;
 pub mod routes;
 pub mod state;
+pub mod ws;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;

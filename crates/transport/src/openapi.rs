@@ -223,7 +223,7 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
             errors.push((404, "not found"));
         }
         match r.access {
-            Access::Public => {}
+            Access::Public | Access::InBand => {}
             Access::Authenticated => errors.push((401, "missing, invalid or revoked token")),
             Access::Requires(_) | Access::Scrape => errors.extend([
                 (401, "missing, invalid or revoked token"),
@@ -238,12 +238,13 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         }
         let description = match r.access {
             Access::Public => "Public.".to_string(),
+            Access::InBand => "Authenticated inside the protocol: `?token=<access token>` or a first message `{\"type\":\"auth\",\"token\":…}` within 5 s.".to_string(),
             Access::Authenticated => "Any signed-in user.".to_string(),
             Access::Requires(p) => format!("Requires the permission `{}`.", p.as_str()),
             Access::Scrape => "Public when METRICS_PUBLIC=true; otherwise the METRICS_SCRAPE_TOKEN bearer or `system:read`.".to_string(),
         };
         op = op.description(Some(description));
-        if r.access != Access::Public {
+        if !matches!(r.access, Access::Public | Access::InBand) {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }
         items

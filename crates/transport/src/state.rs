@@ -28,6 +28,8 @@ pub struct AppState {
     pub agents: Arc<AgentManager>,
     /// Metrics (Prometheus series, per-minute history, system sample).
     pub metrics: Arc<seo_metrics::Metrics>,
+    /// The WebSocket connections of this instance.
+    pub ws: Arc<crate::ws::Hub>,
     /// Wakes this instance's idle workers when a task is queued here.
     pub task_queued: Arc<Notify>,
     /// Unique name of this process among instances (also the task-lease owner).
@@ -64,11 +66,13 @@ impl AppState {
             agents,
             metrics,
         } = services;
+        let ws = Arc::new(crate::ws::Hub::new(http.ws.clone()));
         Self {
             db,
             kv,
             kv_required,
             auth,
+            ws,
             http: Arc::new(http),
             agents,
             metrics,

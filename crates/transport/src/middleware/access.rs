@@ -67,7 +67,7 @@ where
         let service = self.service.clone();
         let access = self.access;
         Box::pin(async move {
-            if access == Access::Public {
+            if matches!(access, Access::Public | Access::InBand) {
                 return service
                     .call(req)
                     .await

@@ -174,5 +174,7 @@ pub fn routes(t: &mut super::Table<'_>) {
         .add(Method::GET, "/health/live", Access::Public, live)
         .doc(Doc::new("Liveness").ok::<Status>(200))
         .add(Method::GET, "/health/ready", Access::Public, ready)
-        .doc(Doc::new("Readiness (503 when a required dependency is down)").ok::<Status>(200));
+        .doc(Doc::new("Readiness (503 when a required dependency is down)").ok::<Status>(200))
+        .add(Method::GET, "/ws/dashboard", Access::InBand, crate::ws::dashboard_ws)
+        .doc(Doc::new("Live dashboard feed (WebSocket upgrade): initial, metrics_update, agents_status, task_update, pong, error"));
 }

@@ -1,0 +1,454 @@
+//! `WS /ws/dashboard`: the live dashboard feed.
+//!
+//! A connection authenticates with `?token=` or a first message `{"type":"auth","token":…}`
+//! within 5 s (else close 1008). Each connection has a bounded outbox drained by its own
+//! writer; the hub never waits on a client: a full outbox gets the connection closed, so a
+//! slow client cannot stall the others. Task events come from the kv channel (Redis when
+//! configured, so events from every instance reach every client); `metrics_update` is pushed
+//! every interval to `metrics` subscribers. The server pings every 30 s and drops a connection
+//! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{CloseCode, CloseReason, Message};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::AppState;
+
+/// Channels a client may subscribe to.
+pub const CHANNELS: [&str; 5] = ["metrics", "agents", "tasks", "campaigns", "alerts"];
+/// Messages queued for one client before it counts as too slow.
+pub const OUTBOX: usize = 256;
+/// Largest accepted client frame.
+pub const MAX_FRAME: usize = 64 * 1024;
+
+/// WebSocket settings.
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// Most concurrent connections of this instance.
+    pub max_connections: usize,
+    /// Period of `metrics_update`.
+    pub metrics_interval: Duration,
+    /// Time allowed for the first-message authentication.
+    pub auth_timeout: Duration,
+    /// Server ping period.
+    pub ping_interval: Duration,
+    /// Silence after which a connection is dropped.
+    pub idle_timeout: Duration,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            metrics_interval: Duration::from_secs(5),
+            auth_timeout: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+enum Out {
+    Text(String),
+    Close(CloseCode, &'static str),
+}
+
+struct Conn {
+    tx: mpsc::Sender<Out>,
+    channels: HashSet<String>,
+    kicked: Arc<tokio::sync::Notify>,
+}
+
+/// The connections of this instance.
+pub struct Hub {
+    conns: Mutex<HashMap<u64, Conn>>,
+    next_id: AtomicU64,
+    count: AtomicUsize,
+    /// Settings.
+    pub config: WsConfig,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("connections", &self.count.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new(config: WsConfig) -> Self {
+        Self {
+            conns: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            count: AtomicUsize::new(0),
+            config,
+        }
+    }
+
+    /// Open connections.
+    pub fn connections(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Sends `msg` to every connection subscribed to `channel`, never waiting: a connection
+    /// whose outbox is full is closed.
+    pub fn broadcast(&self, channel: &str, msg: &str) {
+        let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slow = Vec::new();
+        for (id, c) in conns.iter() {
+            if c.channels.contains(channel)
+                && let Err(mpsc::error::TrySendError::Full(_)) =
+                    c.tx.try_send(Out::Text(msg.to_string()))
+            {
+                slow.push(*id);
+            }
+        }
+        for id in slow {
+            if let Some(c) = conns.remove(&id) {
+                tracing::warn!(connection = id, "websocket client too slow; disconnected");
+                c.kicked.notify_one();
+            }
+        }
+    }
+
+    fn register(&self, tx: mpsc::Sender<Out>, kicked: Arc<tokio::sync::Notify>) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let channels = CHANNELS.iter().map(|c| c.to_string()).collect();
+        self.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            id,
+            Conn {
+                tx,
+                channels,
+                kicked,
+            },
+        );
+        id
+    }
+
+    fn unregister(&self, id: u64) {
+        self.conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+
+    fn set_channels(&self, id: u64, add: &[String], remove: &[String]) -> Vec<String> {
+        let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(c) = conns.get_mut(&id) else {
+            return Vec::new();
+        };
+        for a in add {
+            c.channels.insert(a.clone());
+        }
+        for r in remove {
+            c.channels.remove(r);
+        }
+        let mut v: Vec<String> = c.channels.iter().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+fn metrics_update(state: &AppState) -> String {
+    let s = state.metrics.system();
+    json!({
+        "type": "metrics_update",
+        "timestamp": now(),
+        "data": {"system": {
+            "cpu_percent": s.cpu_percent,
+            "memory_percent": s.memory_percent,
+            "active_connections": state.ws.connections(),
+            "process_resident_bytes": s.process_resident_bytes,
+        }}
+    })
+    .to_string()
+}
+
+async fn agents_status(state: &AppState) -> String {
+    let health = state.agents.health_all().await;
+    let agents: Vec<Value> = state
+        .agents
+        .list()
+        .into_iter()
+        .map(|a| json!({"agent_id": a.agent_id, "name": a.name, "status": health.get(a.agent_id).map_or("unknown", |h| h.status), "stats": a.stats}))
+        .collect();
+    let healthy = health.values().filter(|h| h.status == "healthy").count();
+    json!({
+        "type": "agents_status",
+        "timestamp": now(),
+        "data": {"agents": agents, "summary": {"total_agents": health.len(), "healthy_agents": healthy}}
+    })
+    .to_string()
+}
+
+/// Starts the hub's feeders: kv events to `tasks`/`campaigns`/`alerts` subscribers, and the
+/// periodic `metrics_update`.
+pub fn start(state: AppState) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut sub = match s.kv.subscribe(crate::events::CHANNEL).await {
+            Ok(sub) => sub,
+            Err(e) => {
+                tracing::error!(error = %e, "live events unavailable: cannot subscribe");
+                return;
+            }
+        };
+        while let Some(msg) = sub.recv().await {
+            let channel = match serde_json::from_str::<Value>(&msg)
+                .ok()
+                .and_then(|v| v["type"].as_str().map(str::to_string))
+            {
+                Some(t) if t == "task_update" => "tasks",
+                Some(t) if t == "campaign_update" => "campaigns",
+                Some(t) if t == "alert" => "alerts",
+                _ => continue,
+            };
+            s.ws.broadcast(channel, &msg);
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(state.ws.config.metrics_interval).await;
+            if state.ws.connections() > 0 {
+                state.ws.broadcast("metrics", &metrics_update(&state));
+            }
+        }
+    });
+}
+
+/// `?token=`.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+fn error_msg(message: &str) -> String {
+    json!({"type": "error", "timestamp": now(), "data": {"message": message}}).to_string()
+}
+
+/// `GET /ws/dashboard` (upgrade).
+pub async fn dashboard_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    q: web::Query<WsQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let mut stream = stream.max_frame_size(MAX_FRAME);
+    let state = state.get_ref().clone();
+    let token = q.into_inner().token;
+    actix_web::rt::spawn(async move {
+        let hub = state.ws.clone();
+        if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
+            hub.count.fetch_sub(1, Ordering::SeqCst);
+            let _ = session
+                .close(Some(CloseReason {
+                    code: CloseCode::Again,
+                    description: Some("too many connections".into()),
+                }))
+                .await;
+            return;
+        }
+        state.metrics.set_ws_connections(hub.connections());
+        run_session(&state, &mut stream, session, token).await;
+        hub.count.fetch_sub(1, Ordering::SeqCst);
+        state.metrics.set_ws_connections(hub.connections());
+    });
+    Ok(response)
+}
+
+async fn authenticate(
+    state: &AppState,
+    stream: &mut actix_ws::MessageStream,
+    token: Option<String>,
+) -> Option<seo_auth::Principal> {
+    let token = match token {
+        Some(t) => t,
+        None => {
+            let first = tokio::time::timeout(state.ws.config.auth_timeout, stream.next())
+                .await
+                .ok()??
+                .ok()?;
+            let Message::Text(text) = first else {
+                return None;
+            };
+            let v: Value = serde_json::from_str(&text).ok()?;
+            if v["type"] != "auth" {
+                return None;
+            }
+            v["token"].as_str()?.to_string()
+        }
+    };
+    state.auth.authenticate(&token).await.ok()
+}
+
+async fn run_session(
+    state: &AppState,
+    stream: &mut actix_ws::MessageStream,
+    mut session: actix_ws::Session,
+    token: Option<String>,
+) {
+    let Some(principal) = authenticate(state, stream, token).await else {
+        let _ = session
+            .close(Some(CloseReason {
+                code: CloseCode::Policy,
+                description: Some("authentication required".into()),
+            }))
+            .await;
+        return;
+    };
+    let hub = state.ws.clone();
+    let (tx, mut rx) = mpsc::channel::<Out>(OUTBOX);
+    let kicked = Arc::new(tokio::sync::Notify::new());
+    let id = hub.register(tx.clone(), kicked.clone());
+    // The writer: the only task that writes to the socket.
+    let mut writer_session = session.clone();
+    let mut writer = actix_web::rt::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            match out {
+                Out::Text(t) => {
+                    if writer_session.text(t).await.is_err() {
+                        return;
+                    }
+                }
+                Out::Close(code, why) => {
+                    let _ = writer_session
+                        .close(Some(CloseReason {
+                            code,
+                            description: Some(why.into()),
+                        }))
+                        .await;
+                    return;
+                }
+            }
+        }
+        // The hub dropped this connection (too slow).
+        let _ = writer_session
+            .close(Some(CloseReason {
+                code: CloseCode::Policy,
+                description: Some("too slow".into()),
+            }))
+            .await;
+    });
+    let initial = json!({
+        "type": "initial",
+        "timestamp": now(),
+        "data": {
+            "server_time": now(),
+            "agents_count": state.agents.ids().len(),
+            "user": {"id": principal.user.id, "username": principal.user.username, "role": principal.user.role},
+            "subscribed_channels": CHANNELS,
+        }
+    });
+    let _ = tx.try_send(Out::Text(initial.to_string()));
+    let mut last_seen = Instant::now();
+    let mut ping = tokio::time::interval(hub.config.ping_interval);
+    ping.tick().await;
+    let mut kicked_out = false;
+    loop {
+        tokio::select! {
+            () = kicked.notified() => {
+                kicked_out = true;
+                break;
+            }
+            _ = ping.tick() => {
+                if last_seen.elapsed() > hub.config.idle_timeout {
+                    let _ = tx.try_send(Out::Close(CloseCode::Policy, "idle"));
+                    break;
+                }
+                if session.ping(b"").await.is_err() {
+                    break;
+                }
+            }
+            msg = stream.next() => {
+                let Some(msg) = msg else { break };
+                last_seen = Instant::now();
+                match msg {
+                    Ok(Message::Text(text)) => {
+                        let reply = handle_client_message(state, id, &text).await;
+                        if let Some(r) = reply
+                            && tx.try_send(Out::Text(r)).is_err()
+                        {
+                            break;
+                        }
+                    }
+                    Ok(Message::Ping(p)) => {
+                        let _ = session.pong(&p).await;
+                    }
+                    Ok(Message::Pong(_)) => {}
+                    Ok(Message::Binary(_)) => {
+                        let _ = tx.try_send(Out::Close(CloseCode::Unsupported, "binary frames are not accepted"));
+                        break;
+                    }
+                    Ok(Message::Close(_)) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        let code = if e.to_string().to_lowercase().contains("overflow") || e.to_string().contains("size") { CloseCode::Size } else { CloseCode::Protocol };
+                        let _ = tx.try_send(Out::Close(code, "frame refused"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    hub.unregister(id);
+    drop(tx);
+    if kicked_out {
+        // The writer may be stuck on a full socket: stop it and close from here.
+        writer.abort();
+        let _ = session
+            .close(Some(CloseReason {
+                code: CloseCode::Policy,
+                description: Some("too slow".into()),
+            }))
+            .await;
+    } else {
+        let _ = (&mut writer).await;
+    }
+}
+
+async fn handle_client_message(state: &AppState, id: u64, text: &str) -> Option<String> {
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return Some(error_msg("malformed JSON"));
+    };
+    let channels = |v: &Value| -> Result<Vec<String>, String> {
+        let list = v["channels"].as_array().ok_or("channels must be a list")?;
+        list.iter()
+            .map(|c| {
+                c.as_str()
+                    .filter(|c| CHANNELS.contains(c))
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("unknown channel {c}; known: {}", CHANNELS.join(", ")))
+            })
+            .collect()
+    };
+    match v["type"].as_str() {
+        Some("ping") => Some(json!({"type": "pong", "timestamp": now()}).to_string()),
+        Some("request_metrics") => Some(metrics_update(state)),
+        Some("request_agents_status") => Some(agents_status(state).await),
+        Some("subscribe") => Some(match channels(&v) {
+            Ok(c) => json!({"type": "subscribed", "timestamp": now(), "data": {"channels": state.ws.set_channels(id, &c, &[])}}).to_string(),
+            Err(e) => error_msg(&e),
+        }),
+        Some("unsubscribe") => Some(match channels(&v) {
+            Ok(c) => json!({"type": "unsubscribed", "timestamp": now(), "data": {"channels": state.ws.set_channels(id, &[], &c)}}).to_string(),
+            Err(e) => error_msg(&e),
+        }),
+        Some(other) => Some(error_msg(&format!("unknown message type '{other}'"))),
+        None => Some(error_msg("every message needs a type")),
+    }
+}
