@@ -9,7 +9,7 @@
 //!   status) behind `/api/metrics/detailed`.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, Utc};
@@ -95,13 +95,16 @@ pub struct Metrics {
     system: RwLock<SystemSnapshot>,
 }
 
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+/// The process-wide handle; the mutex makes concurrent first installs (tests start several
+/// apps in one process) install exactly once.
+static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
 
 impl Metrics {
     /// Installs the process-wide recorder (once; later calls share it) and returns a new
     /// history and snapshot.
     pub fn install() -> Result<Arc<Self>, MetricsError> {
-        let handle = match HANDLE.get() {
+        let mut slot = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
+        let handle = match slot.as_ref() {
             Some(h) => h.clone(),
             None => {
                 let h = PrometheusBuilder::new()
@@ -118,9 +121,11 @@ impl Metrics {
                     .map_err(|e| MetricsError(e.to_string()))?
                     .install_recorder()
                     .map_err(|e| MetricsError(e.to_string()))?;
-                HANDLE.get_or_init(|| h).clone()
+                *slot = Some(h.clone());
+                h
             }
         };
+        drop(slot);
         Ok(Arc::new(Self {
             handle,
             history: Mutex::new(VecDeque::new()),
