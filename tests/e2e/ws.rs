@@ -95,8 +95,53 @@ async fn subscribe_then_receive_task_updates_in_order() {
         }
     }
     assert_eq!(events, ["created", "started", "completed"]);
+    // Campaign lifecycle events reach `campaigns` subscribers.
+    send(
+        &mut ws,
+        json!({"type": "subscribe", "channels": ["campaigns"]}),
+    )
+    .await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "subscribed");
+    let (_, client) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Acme"})),
+        )
+        .await;
+    let (_, camp) = app
+        .send(
+            Method::POST,
+            "/api/campaigns",
+            &t,
+            Some(json!({"client_id": client["id"], "name": "Q", "campaign_type": "content"})),
+        )
+        .await;
+    app.send(
+        Method::POST,
+        &format!("/api/campaigns/{}/start", camp["id"].as_str().unwrap()),
+        &t,
+        None,
+    )
+    .await;
+    let c = loop {
+        let m = next(&mut ws).await.unwrap();
+        if m["type"] == "campaign_update" {
+            break m;
+        }
+    };
+    assert_eq!(
+        (c["data"]["action"].as_str(), c["data"]["status"].as_str()),
+        (Some("start"), Some("active"))
+    );
     send(&mut ws, json!({"type": "request_agents_status"})).await;
-    let st = next(&mut ws).await.unwrap();
+    let st = loop {
+        let m = next(&mut ws).await.unwrap();
+        if m["type"] == "agents_status" {
+            break m;
+        }
+    };
     assert_eq!(
         (
             st["type"].as_str(),
@@ -106,7 +151,12 @@ async fn subscribe_then_receive_task_updates_in_order() {
     );
     assert_eq!(st["data"]["summary"]["healthy_agents"], 3);
     send(&mut ws, json!({"type": "request_metrics"})).await;
-    let m = next(&mut ws).await.unwrap();
+    let m = loop {
+        let m = next(&mut ws).await.unwrap();
+        if m["type"] == "metrics_update" {
+            break m;
+        }
+    };
     assert_eq!(m["type"], "metrics_update");
     assert_eq!(m["data"]["system"]["active_connections"], 1);
     assert!(

@@ -267,6 +267,31 @@ pub struct Config {
     /// Seconds between metrics_update pushes to dashboard subscribers.
     #[arg(long, env = "WS_METRICS_INTERVAL", default_value_t = 5, global = true)]
     pub ws_metrics_interval: u64,
+    /// Alert when machine CPU is above this percent.
+    #[arg(long, env = "ALERT_CPU_PERCENT", default_value_t = 80.0, global = true)]
+    pub alert_cpu_percent: f64,
+    /// Alert when machine memory is above this percent.
+    #[arg(
+        long,
+        env = "ALERT_MEMORY_PERCENT",
+        default_value_t = 85.0,
+        global = true
+    )]
+    pub alert_memory_percent: f64,
+    /// Alert when the last hour's 5xx share is above this fraction.
+    #[arg(long, env = "ALERT_ERROR_RATE", default_value_t = 0.05, global = true)]
+    pub alert_error_rate: f64,
+    /// Alert when an agent's success rate is below this fraction (with at least ALERT_AGENT_MIN_RUNS runs).
+    #[arg(
+        long,
+        env = "ALERT_AGENT_SUCCESS_RATE",
+        default_value_t = 0.8,
+        global = true
+    )]
+    pub alert_agent_success_rate: f64,
+    /// Runs needed before an agent's success rate can alert.
+    #[arg(long, env = "ALERT_AGENT_MIN_RUNS", default_value_t = 5, global = true)]
+    pub alert_agent_min_runs: u64,
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,

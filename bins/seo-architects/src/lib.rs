@@ -187,6 +187,13 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
             metrics_interval: Duration::from_secs(config.ws_metrics_interval.clamp(1, 3600)),
             ..seo_transport::ws::WsConfig::default()
         },
+        alerts: seo_transport::config::AlertRules {
+            cpu_percent: config.alert_cpu_percent,
+            memory_percent: config.alert_memory_percent,
+            error_rate: config.alert_error_rate,
+            agent_success_rate: config.alert_agent_success_rate,
+            agent_min_runs: config.alert_agent_min_runs,
+        },
         metrics_public: config.metrics_public,
         scrape_token: config
             .metrics_scrape_token

@@ -31,3 +31,15 @@ pub async fn task_update(kv: &dyn Kv, task: &Task, event: &str, summary: Option<
         tracing::warn!(error = %e, task_id = %task.id, "could not publish a task event");
     }
 }
+
+/// Publishes a `campaign_update` after a lifecycle action.
+pub async fn campaign_update(kv: &dyn Kv, campaign: &seo_domain::Campaign, action: &str) {
+    let msg = json!({
+        "type": "campaign_update",
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "data": {"campaign_id": campaign.id, "client_id": campaign.client_id, "action": action, "status": campaign.status},
+    });
+    if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
+        tracing::warn!(error = %e, campaign_id = %campaign.id, "could not publish a campaign event");
+    }
+}

@@ -225,6 +225,10 @@ pub fn start(state: AppState) {
             tokio::time::sleep(state.ws.config.metrics_interval).await;
             if state.ws.connections() > 0 {
                 state.ws.broadcast("metrics", &metrics_update(&state));
+                for alert in crate::routes::analytics::alerts(&state) {
+                    let msg = json!({"type": "alert", "timestamp": now(), "data": alert});
+                    state.ws.broadcast("alerts", &msg.to_string());
+                }
             }
         }
     });

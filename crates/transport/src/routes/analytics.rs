@@ -155,7 +155,8 @@ async fn business_figures(state: &AppState, tf: Timeframe) -> Result<Value, ApiE
     Ok(v)
 }
 
-fn alerts(state: &AppState) -> Vec<Value> {
+/// The alert rules that fire now.
+pub fn alerts(state: &AppState) -> Vec<Value> {
     let r = &state.http.alerts;
     let s = state.metrics.system();
     let mut out = Vec::new();

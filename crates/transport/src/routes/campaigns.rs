@@ -137,6 +137,7 @@ async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(id, "id")?;
     let campaign = state.db.transition_campaign(id, action).await?;
+    crate::events::campaign_update(state.kv.as_ref(), &campaign, action.as_str()).await;
     let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
     if action == CampaignAction::Start {
         // Starting a campaign queues an audit of its domain when the auditor is available.
