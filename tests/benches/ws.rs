@@ -12,13 +12,21 @@ use tokio_tungstenite::tungstenite::Message;
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("WS_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let n: usize = std::env::var("WS_BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     let app = seo_e2e::spawn_with(|c| {
         c.ws_max_connections = n + 10;
         c.ws_metrics_interval = 3600;
@@ -26,7 +34,10 @@ async fn main() {
     })
     .await;
     let token = app.admin_token().await;
-    let url = format!("{}/ws/dashboard?token={token}", app.base.replacen("http", "ws", 1));
+    let url = format!(
+        "{}/ws/dashboard?token={token}",
+        app.base.replacen("http", "ws", 1)
+    );
     let before = rss_kib();
     let setup = Instant::now();
     // Every client is its own task that keeps reading (so it answers pings) and reports when
@@ -66,7 +77,9 @@ async fn main() {
     }
     let start = setup;
     arrivals.sort_by(f64::total_cmp);
-    let pct = |q: f64| arrivals[((arrivals.len() as f64 * q).ceil() as usize).clamp(1, arrivals.len()) - 1];
+    let pct = |q: f64| {
+        arrivals[((arrivals.len() as f64 * q).ceil() as usize).clamp(1, arrivals.len()) - 1]
+    };
     println!(
         "{n} connections: RSS {:.1} → {:.1} MiB ({:.1} KiB per connection, client and server sides together); \
          broadcast reached all in {:.1} ms (p50 {:.1} ms, p99 {:.1} ms); setup {:.1} s",
