@@ -358,7 +358,7 @@ async fn transient_failures_are_retried_until_attempts_run_out() {
     assert_eq!(rig.calls.load(Ordering::SeqCst), 3);
     engine.shutdown().await;
 
-    let (rig, engine) = rig(5).await;
+    let (rig, engine) = rig_with_failures(5).await;
     let id = queue(&rig.state, "flaky", None).await;
     let t = until(&rig.state, id, Duration::from_secs(10), |t| {
         t.status.is_terminal()
@@ -371,6 +371,10 @@ async fn transient_failures_are_retried_until_attempts_run_out() {
     );
     assert!(t.error.unwrap().contains("connection reset"));
     engine.shutdown().await;
+}
+
+async fn rig_with_failures(n: u32) -> (Rig, Engine) {
+    rig(n).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
