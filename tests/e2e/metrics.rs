@@ -63,6 +63,26 @@ async fn the_exposition_parses_and_holds_the_series() {
         "text/plain; version=0.0.4; charset=utf-8"
     );
     let text = r.text().await.unwrap();
+    // An independent Prometheus text-format parser reads every sample.
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
+        .expect("the exposition parses");
+    let parsed: BTreeSet<&str> = scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    for n in [
+        "http_requests_total",
+        "http_request_duration_seconds",
+        "agent_tasks_total",
+        "ws_connections",
+        "system_active_connections",
+    ] {
+        assert!(parsed.contains(n), "{n} missing from the parsed scrape");
+    }
+    assert!(
+        scrape
+            .docs
+            .get("http_requests_total")
+            .is_some_and(|d| !d.is_empty()),
+        "HELP text"
+    );
     let all = series(&text);
     let names: BTreeSet<&str> = all.iter().map(|k| k.split('{').next().unwrap()).collect();
     for n in [
@@ -76,6 +96,10 @@ async fn the_exposition_parses_and_holds_the_series() {
         "process_resident_memory_bytes",
         "task_queue_depth",
         "db_pool_connections",
+        "ws_connections",
+        "system_active_connections",
+        "rate_limited_total",
+        "process_cpu_percent",
     ] {
         assert!(names.contains(n), "{n} missing from /metrics");
     }

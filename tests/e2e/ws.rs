@@ -194,6 +194,64 @@ async fn bad_messages_get_errors_and_the_connection_stays() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_and_frame_size_limits() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let mut ws = connect(&app, &format!("?token={t}")).await;
+    next(&mut ws).await.unwrap();
+
+    // A 20 KiB message: refused with an error, the connection stays.
+    let big = json!({"type": "ping", "pad": "x".repeat(20 * 1024)}).to_string();
+    ws.send(Message::Text(big.into())).await.unwrap();
+    let m = next(&mut ws).await.unwrap();
+    assert_eq!(m["type"], "error");
+    assert!(m["data"]["message"].as_str().unwrap().contains("too large"));
+    send(&mut ws, json!({"type": "ping"})).await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "pong");
+
+    // A message split over continuation frames is reassembled and answered.
+    let whole = json!({"type": "ping"}).to_string();
+    let (a, b) = whole.as_bytes().split_at(5);
+    let frame = |fin: bool, op: OpCode, data: &[u8]| {
+        let header = FrameHeader {
+            is_final: fin,
+            opcode: op,
+            ..FrameHeader::default()
+        };
+        Message::Frame(Frame::from_payload(header, data.to_vec().into()))
+    };
+    ws.send(frame(false, OpCode::Data(Data::Text), a))
+        .await
+        .unwrap();
+    ws.send(frame(true, OpCode::Data(Data::Continue), b))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "pong", "reassembled");
+
+    // A single frame over 64 KiB closes the connection with 1009.
+    ws.send(Message::Text("x".repeat(100 * 1024).into()))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut ws).await, Err(1009), "oversized frame");
+
+    // So do continuation frames adding up past 64 KiB.
+    let mut ws = connect(&app, &format!("?token={t}")).await;
+    next(&mut ws).await.unwrap();
+    let chunk = vec![b'x'; 30 * 1024];
+    ws.send(frame(false, OpCode::Data(Data::Text), &chunk))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        ws.send(frame(false, OpCode::Data(Data::Continue), &chunk))
+            .await
+            .unwrap();
+    }
+    assert_eq!(next(&mut ws).await, Err(1009), "oversized message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_dropped_and_others_keep_receiving() {
     tokio::time::timeout(Duration::from_secs(90), slow_client_case())
         .await

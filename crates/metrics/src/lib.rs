@@ -99,6 +99,65 @@ pub struct Metrics {
 /// apps in one process) install exactly once.
 static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
 
+/// Gives every series its `# HELP` text, and sets the ones a scraper expects from the first
+/// scrape (gauges and unlabelled-by-request counters) to zero so they exist before any event.
+fn describe_and_zero() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "http_requests_total",
+        "HTTP requests by method, route pattern and status"
+    );
+    describe_histogram!(
+        "http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "HTTP request latency by method and route pattern"
+    );
+    describe_counter!(
+        "http_errors_total",
+        "HTTP responses with status 400 or above"
+    );
+    describe_counter!(
+        "agent_tasks_total",
+        "Finished agent tasks by agent and status"
+    );
+    describe_histogram!(
+        "agent_task_duration_seconds",
+        metrics::Unit::Seconds,
+        "Agent task run time by agent"
+    );
+    describe_gauge!(
+        "agent_success_rate",
+        "Share of an agent's finished tasks that completed"
+    );
+    describe_gauge!("task_queue_depth", "Tasks pending and running");
+    describe_counter!(
+        "rate_limited_total",
+        "Requests refused by the rate limiter, by reason"
+    );
+    describe_gauge!("db_pool_connections", "Database pool connections by state");
+    describe_gauge!("ws_connections", "Open dashboard WebSocket connections");
+    describe_gauge!(
+        "system_active_connections",
+        "Open dashboard WebSocket connections"
+    );
+    describe_gauge!("system_cpu_percent", "Whole-machine CPU use, percent");
+    describe_gauge!("system_memory_percent", "Whole-machine memory use, percent");
+    describe_gauge!(
+        "process_cpu_percent",
+        "This process's CPU use, percent of one core"
+    );
+    describe_gauge!(
+        "process_resident_memory_bytes",
+        metrics::Unit::Bytes,
+        "This process's resident memory"
+    );
+    metrics::gauge!("ws_connections").set(0.0);
+    metrics::gauge!("system_active_connections").set(0.0);
+    for reason in ["limit", "store_down"] {
+        metrics::counter!("rate_limited_total", "reason" => reason).increment(0);
+    }
+}
+
 impl Metrics {
     /// Installs the process-wide recorder (once; later calls share it) and returns a new
     /// history and snapshot.
@@ -122,6 +181,7 @@ impl Metrics {
                     .install_recorder()
                     .map_err(|e| MetricsError(e.to_string()))?;
                 *slot = Some(h.clone());
+                describe_and_zero();
                 h
             }
         };
@@ -223,9 +283,11 @@ impl Metrics {
         metrics::gauge!("db_pool_connections", "state" => "max").set(pool_max as f64);
     }
 
-    /// Sets the open WebSocket connection gauge.
+    /// Sets the open WebSocket connection gauge (`ws_connections`, and the original's
+    /// `system_active_connections`, which its dashboards read and which counts the same thing).
     pub fn set_ws_connections(&self, n: usize) {
         metrics::gauge!("ws_connections").set(n as f64);
+        metrics::gauge!("system_active_connections").set(n as f64);
     }
 
     /// The last system sample.

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{CloseCode, CloseReason, Message};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,8 +26,12 @@ use crate::AppState;
 pub const CHANNELS: [&str; 5] = ["metrics", "agents", "tasks", "campaigns", "alerts"];
 /// Messages queued for one client before it counts as too slow.
 pub const OUTBOX: usize = 256;
-/// Largest accepted client frame.
+/// Largest accepted client frame, and largest message reassembled from continuation frames:
+/// anything bigger closes the connection with 1009 (message too big).
 pub const MAX_FRAME: usize = 64 * 1024;
+/// Largest client message the server reads; a bigger one (within [`MAX_FRAME`]) gets an
+/// `error` reply and the connection stays open. Every legitimate client message is far smaller.
+pub const MAX_MESSAGE: usize = 8 * 1024;
 
 /// WebSocket settings.
 #[derive(Debug, Clone)]
@@ -252,7 +256,10 @@ pub async fn dashboard_ws(
     q: web::Query<WsQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let mut stream = stream.max_frame_size(MAX_FRAME);
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
     let state = state.get_ref().clone();
     let token = q.into_inner().token;
     actix_web::rt::spawn(async move {
@@ -277,7 +284,7 @@ pub async fn dashboard_ws(
 
 async fn authenticate(
     state: &AppState,
-    stream: &mut actix_ws::MessageStream,
+    stream: &mut AggregatedMessageStream,
     token: Option<String>,
 ) -> Option<seo_auth::Principal> {
     let token = match token {
@@ -287,7 +294,7 @@ async fn authenticate(
                 .await
                 .ok()??
                 .ok()?;
-            let Message::Text(text) = first else {
+            let AggregatedMessage::Text(text) = first else {
                 return None;
             };
             let v: Value = serde_json::from_str(&text).ok()?;
@@ -302,7 +309,7 @@ async fn authenticate(
 
 async fn run_session(
     state: &AppState,
-    stream: &mut actix_ws::MessageStream,
+    stream: &mut AggregatedMessageStream,
     mut session: actix_ws::Session,
     token: Option<String>,
 ) {
@@ -382,26 +389,32 @@ async fn run_session(
                 let Some(msg) = msg else { break };
                 last_seen = Instant::now();
                 match msg {
-                    Ok(Message::Text(text)) => {
-                        let reply = handle_client_message(state, id, &text).await;
+                    Ok(AggregatedMessage::Text(text)) => {
+                        let reply = if text.len() > MAX_MESSAGE {
+                            Some(error_msg(&format!(
+                                "message too large: {} bytes, the limit is {MAX_MESSAGE}",
+                                text.len()
+                            )))
+                        } else {
+                            handle_client_message(state, id, &text).await
+                        };
                         if let Some(r) = reply
                             && tx.try_send(Out::Text(r)).is_err()
                         {
                             break;
                         }
                     }
-                    Ok(Message::Ping(p)) => {
+                    Ok(AggregatedMessage::Ping(p)) => {
                         let _ = session.pong(&p).await;
                     }
-                    Ok(Message::Pong(_)) => {}
-                    Ok(Message::Binary(_)) => {
+                    Ok(AggregatedMessage::Pong(_)) => {}
+                    Ok(AggregatedMessage::Binary(_)) => {
                         let _ = tx.try_send(Out::Close(CloseCode::Unsupported, "binary frames are not accepted"));
                         break;
                     }
-                    Ok(Message::Close(_)) => break,
-                    Ok(_) => {}
+                    Ok(AggregatedMessage::Close(_)) => break,
                     Err(e) => {
-                        let code = if e.to_string().to_lowercase().contains("overflow") || e.to_string().contains("size") { CloseCode::Size } else { CloseCode::Protocol };
+                        let code = close_code_for(&e);
                         let _ = tx.try_send(Out::Close(code, "frame refused"));
                         break;
                     }
@@ -422,6 +435,23 @@ async fn run_session(
             .await;
     } else {
         let _ = (&mut writer).await;
+    }
+}
+
+/// The close code for a frame the protocol layer refused: 1009 for a frame or reassembled
+/// message over [`MAX_FRAME`], 1002 for anything else.
+fn close_code_for(e: &ProtocolError) -> CloseCode {
+    match e {
+        // A frame over the limit.
+        ProtocolError::Overflow => CloseCode::Size,
+        // Continuations adding up past the limit (the aggregator reports it as I/O).
+        ProtocolError::Io(io)
+            if io.kind() == std::io::ErrorKind::Other
+                && io.to_string().contains("continuation") =>
+        {
+            CloseCode::Size
+        }
+        _ => CloseCode::Protocol,
     }
 }
 
