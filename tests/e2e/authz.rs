@@ -83,6 +83,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/docs/{tail:.*}", "public"),
     ("GET", "/api/redoc", "public"),
     ("GET", "/api/redoc/redoc.standalone.js", "public"),
+    ("GET", "/dashboard", "public"),
+    ("GET", "/dashboard/dashboard.js", "public"),
+    ("GET", "/dashboard/dashboard.css", "public"),
 ];
 
 /// SPEC §4: operator = every `:read` + `tasks:write`; manager = all but `clients:delete`,
@@ -114,6 +117,8 @@ fn may_be_public(path: &str) -> bool {
         || path.starts_with("/api/docs")
         || path.starts_with("/api/redoc")
         || path == "/api/openapi.json"
+        || path == "/dashboard"
+        || path.starts_with("/dashboard/")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,3 +115,56 @@ async fn swagger_ui_and_redoc_are_served_from_the_binary() {
         "Swagger UI reads our document"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_page_is_served_whole_and_locked_to_this_server() {
+    let app = spawn_app().await;
+    let r = app.http.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "public, no token");
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"));
+    assert!(!csp.contains("unsafe"), "no inline code allowed: {csp}");
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("https://") && !html.contains("http://"));
+    assert!(
+        !html.contains("<script>") && !html.contains("style=\""),
+        "nothing inline, or the CSP would block it"
+    );
+    for (url, ctype) in [
+        ("/dashboard/dashboard.js", "application/javascript; charset=utf-8"),
+        ("/dashboard/dashboard.css", "text/css; charset=utf-8"),
+    ] {
+        assert!(html.contains(url), "the page loads {url}");
+        let a = app.http.get(app.url(url)).send().await.unwrap();
+        assert_eq!(a.status(), 200, "{url}");
+        assert_eq!(a.headers()["content-type"], ctype);
+        let body = a.text().await.unwrap();
+        assert!(!body.contains("https://"), "{url} loads nothing external");
+        if url.ends_with(".js") {
+            for used in [
+                "/auth/login",
+                "/auth/refresh",
+                "/ws/dashboard",
+                "/api/analytics/dashboard",
+                "/api/metrics/detailed",
+            ] {
+                assert!(body.contains(used), "the script uses {used}");
+            }
+            assert!(!body.contains("innerHTML"), "server data is never parsed as HTML");
+        }
+    }
+    let root: serde_json::Value = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(root["links"]["dashboard"], "/dashboard");
+}

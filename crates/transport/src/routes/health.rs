@@ -30,6 +30,9 @@ pub async fn root() -> HttpResponse {
             "docs": "/api/docs",
             "redoc": "/api/redoc",
             "login": "/auth/login",
+            "dashboard": "/dashboard",
+            "dashboard_feed": "/ws/dashboard",
+            "metrics": "/metrics",
         }
     }))
 }

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod auth;
 pub mod campaigns;
 pub mod clients;
+pub mod dashboard;
 pub mod docs;
 pub mod health;
 pub mod metrics;
@@ -106,6 +107,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     metrics::routes(&mut t);
     analytics::routes(&mut t);
     docs::routes(&mut t);
+    dashboard::routes(&mut t);
     t.routes
 }
 
