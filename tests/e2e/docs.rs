@@ -135,7 +135,10 @@ async fn the_dashboard_page_is_served_whole_and_locked_to_this_server() {
         "nothing inline, or the CSP would block it"
     );
     for (url, ctype) in [
-        ("/dashboard/dashboard.js", "application/javascript; charset=utf-8"),
+        (
+            "/dashboard/dashboard.js",
+            "application/javascript; charset=utf-8",
+        ),
         ("/dashboard/dashboard.css", "text/css; charset=utf-8"),
     ] {
         assert!(html.contains(url), "the page loads {url}");
@@ -154,7 +157,10 @@ async fn the_dashboard_page_is_served_whole_and_locked_to_this_server() {
             ] {
                 assert!(body.contains(used), "the script uses {used}");
             }
-            assert!(!body.contains("innerHTML"), "server data is never parsed as HTML");
+            assert!(
+                !body.contains("innerHTML"),
+                "server data is never parsed as HTML"
+            );
         }
     }
     let root: serde_json::Value = app

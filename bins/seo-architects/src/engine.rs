@@ -285,7 +285,12 @@ async fn run_one(
                     None,
                 )
                 .await
-                .map(|t| t.map(|t| (t, "failed", None))),
+                .map(|t| {
+                    t.map(|t| {
+                        let why = t.error.clone();
+                        (t, "failed", why)
+                    })
+                }),
         },
         Outcome::Done(Err(AgentError::Cancelled)) => return Ended::Normally,
         Outcome::Done(Err(e)) => {
@@ -299,7 +304,9 @@ async fn run_one(
                         } else {
                             "failed"
                         };
-                        (t, event, None)
+                        // The reason is the summary of a failure.
+                        let why = t.error.clone();
+                        (t, event, why)
                     })
                 })
         }

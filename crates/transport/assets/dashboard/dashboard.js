@@ -228,6 +228,17 @@
     };
   }
 
+  // A finished task or a campaign change moves the figures: re-read them once things settle.
+  let soonTimer = null;
+  function soon() {
+    if (soonTimer) return;
+    soonTimer = setTimeout(() => {
+      soonTimer = null;
+      send({ type: "request_agents_status" });
+      business();
+    }, 1500);
+  }
+
   function send(msg) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
@@ -249,9 +260,11 @@
         break;
       case "task_update":
         task(m.data || {}, m.timestamp);
+        if (["completed", "failed", "timed_out", "cancelled"].includes(m.data && m.data.event)) soon();
         break;
       case "campaign_update":
         campaign(m.data || {}, m.timestamp);
+        soon();
         break;
       case "alert":
         alert(m.data || {});

@@ -45,8 +45,18 @@ async fn style() -> HttpResponse {
 pub fn routes(t: &mut Table<'_>) {
     t.add(Method::GET, "/dashboard", Access::Public, page)
         .doc(Doc::new("The live dashboard web page (HTML)"))
-        .add(Method::GET, "/dashboard/dashboard.js", Access::Public, script)
+        .add(
+            Method::GET,
+            "/dashboard/dashboard.js",
+            Access::Public,
+            script,
+        )
         .doc(Doc::new("The dashboard's script"))
-        .add(Method::GET, "/dashboard/dashboard.css", Access::Public, style)
+        .add(
+            Method::GET,
+            "/dashboard/dashboard.css",
+            Access::Public,
+            style,
+        )
         .doc(Doc::new("The dashboard's style sheet"));
 }
