@@ -8,13 +8,14 @@
 //! every interval to `metrics` subscribers. The server pings every 30 s and drops a connection
 //! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
+use bytestring::ByteString;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -61,19 +62,61 @@ impl Default for WsConfig {
 }
 
 enum Out {
-    Text(String),
+    /// Shared, reference-counted text: a broadcast is encoded once for every connection.
+    Text(ByteString),
     Close(CloseCode, &'static str),
+}
+
+/// A set of [`CHANNELS`], one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Channels(u8);
+
+impl Channels {
+    const ALL: Self = Self((1 << CHANNELS.len()) - 1);
+
+    fn bit(name: &str) -> Option<u8> {
+        CHANNELS.iter().position(|c| *c == name).map(|i| 1 << i)
+    }
+
+    fn names(self) -> Vec<String> {
+        let mut v: Vec<String> = CHANNELS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, c)| c.to_string())
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 struct Conn {
     tx: mpsc::Sender<Out>,
-    channels: HashSet<String>,
+    channels: Channels,
     kicked: Arc<tokio::sync::Notify>,
 }
 
+type ConnMap = Arc<Mutex<HashMap<u64, Conn>>>;
+
+/// The connections served by one actix worker thread, and the sender of its fan-out task.
+struct Shard {
+    conns: ConnMap,
+    fanout: mpsc::Sender<(u8, ByteString)>,
+}
+
+/// Broadcasts queued for one worker's fan-out task before further ones are dropped (only a
+/// worker thread stalled for that long would fill it).
+const FANOUT_QUEUE: usize = 4096;
+
 /// The connections of this instance.
+///
+/// Connections are kept per actix worker thread (a shard). A broadcast is handed once to each
+/// shard's fan-out task, which runs on that worker and queues the message (one shared,
+/// reference-counted buffer) to each of its connections: waking a connection's writer is then
+/// a same-thread wake, not a cross-thread one, so a broadcast to 10,000 clients costs a
+/// handful of thread wake-ups rather than 10,000.
 pub struct Hub {
-    conns: Mutex<HashMap<u64, Conn>>,
+    shards: Mutex<HashMap<std::thread::ThreadId, Shard>>,
     next_id: AtomicU64,
     count: AtomicUsize,
     /// Settings.
@@ -92,11 +135,35 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339()
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Queues `msg` to every connection of `conns` subscribed to `bit`, never waiting: a
+/// connection whose outbox is full is removed and told to close.
+fn fan_out(conns: &Mutex<HashMap<u64, Conn>>, bit: u8, msg: &ByteString) {
+    let mut conns = lock(conns);
+    let mut slow = Vec::new();
+    for (id, c) in conns.iter() {
+        if c.channels.0 & bit != 0
+            && let Err(mpsc::error::TrySendError::Full(_)) = c.tx.try_send(Out::Text(msg.clone()))
+        {
+            slow.push(*id);
+        }
+    }
+    for id in slow {
+        if let Some(c) = conns.remove(&id) {
+            tracing::warn!(connection = id, "websocket client too slow; disconnected");
+            c.kicked.notify_one();
+        }
+    }
+}
+
 impl Hub {
     /// An empty hub.
     pub fn new(config: WsConfig) -> Self {
         Self {
-            conns: Mutex::new(HashMap::new()),
+            shards: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             count: AtomicUsize::new(0),
             config,
@@ -111,32 +178,52 @@ impl Hub {
     /// Sends `msg` to every connection subscribed to `channel`, never waiting: a connection
     /// whose outbox is full is closed.
     pub fn broadcast(&self, channel: &str, msg: &str) {
-        let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
-        let mut slow = Vec::new();
-        for (id, c) in conns.iter() {
-            if c.channels.contains(channel)
-                && let Err(mpsc::error::TrySendError::Full(_)) =
-                    c.tx.try_send(Out::Text(msg.to_string()))
-            {
-                slow.push(*id);
+        let Some(bit) = Channels::bit(channel) else {
+            return;
+        };
+        let msg = ByteString::from(msg);
+        // A shard whose worker is gone (its fan-out task ended) is dropped here.
+        lock(&self.shards).retain(|_, shard| match shard.fanout.try_send((bit, msg.clone())) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(
+                    channel,
+                    "a websocket worker is not keeping up; broadcast dropped there"
+                );
+                true
             }
-        }
-        for id in slow {
-            if let Some(c) = conns.remove(&id) {
-                tracing::warn!(connection = id, "websocket client too slow; disconnected");
-                c.kicked.notify_one();
-            }
-        }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        });
+    }
+
+    /// The shard of the calling worker thread, created (with its fan-out task) on first use.
+    /// Called only from connection tasks, which actix runs on its worker threads' local sets.
+    fn shard(&self) -> ConnMap {
+        let mut shards = lock(&self.shards);
+        let shard = shards
+            .entry(std::thread::current().id())
+            .or_insert_with(|| {
+                let conns: ConnMap = Arc::default();
+                let (fanout, mut rx) = mpsc::channel::<(u8, ByteString)>(FANOUT_QUEUE);
+                let mine = conns.clone();
+                // Ends when the hub (the only sender) is dropped, or with the worker.
+                actix_web::rt::spawn(async move {
+                    while let Some((bit, msg)) = rx.recv().await {
+                        fan_out(&mine, bit, &msg);
+                    }
+                });
+                Shard { conns, fanout }
+            });
+        shard.conns.clone()
     }
 
     fn register(&self, tx: mpsc::Sender<Out>, kicked: Arc<tokio::sync::Notify>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let channels = CHANNELS.iter().map(|c| c.to_string()).collect();
-        self.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(
+        lock(&self.shard()).insert(
             id,
             Conn {
                 tx,
-                channels,
+                channels: Channels::ALL,
                 kicked,
             },
         );
@@ -144,26 +231,22 @@ impl Hub {
     }
 
     fn unregister(&self, id: u64) {
-        self.conns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        lock(&self.shard()).remove(&id);
     }
 
     fn set_channels(&self, id: u64, add: &[String], remove: &[String]) -> Vec<String> {
-        let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+        let shard = self.shard();
+        let mut conns = lock(&shard);
         let Some(c) = conns.get_mut(&id) else {
             return Vec::new();
         };
-        for a in add {
-            c.channels.insert(a.clone());
+        for bit in add.iter().filter_map(|a| Channels::bit(a)) {
+            c.channels.0 |= bit;
         }
-        for r in remove {
-            c.channels.remove(r);
+        for bit in remove.iter().filter_map(|r| Channels::bit(r)) {
+            c.channels.0 &= !bit;
         }
-        let mut v: Vec<String> = c.channels.iter().cloned().collect();
-        v.sort();
-        v
+        c.channels.names()
     }
 }
 
@@ -365,7 +448,7 @@ async fn run_session(
             "subscribed_channels": CHANNELS,
         }
     });
-    let _ = tx.try_send(Out::Text(initial.to_string()));
+    let _ = tx.try_send(Out::Text(initial.to_string().into()));
     let mut last_seen = Instant::now();
     let mut ping = tokio::time::interval(hub.config.ping_interval);
     ping.tick().await;
@@ -399,7 +482,7 @@ async fn run_session(
                             handle_client_message(state, id, &text).await
                         };
                         if let Some(r) = reply
-                            && tx.try_send(Out::Text(r)).is_err()
+                            && tx.try_send(Out::Text(r.into())).is_err()
                         {
                             break;
                         }
