@@ -225,6 +225,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let _ = child.kill();
+    let _ = child.wait();
     all.sort_by(f64::total_cmp);
     let pct = |q: f64| all[((all.len() as f64 * q).ceil() as usize).clamp(1, all.len()) - 1];
     println!(

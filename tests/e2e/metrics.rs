@@ -124,6 +124,15 @@ async fn unknown_paths_add_no_series() {
             .await
             .unwrap();
     }
+    // Invented methods are one `other` label, not one series each.
+    for i in 0..50 {
+        let m = reqwest::Method::from_bytes(format!("X{marker}{i}").as_bytes()).unwrap();
+        app.http
+            .request(m, app.url("/health/live"))
+            .send()
+            .await
+            .unwrap();
+    }
     let text = app
         .http
         .get(app.url("/metrics"))
@@ -135,8 +144,9 @@ async fn unknown_paths_add_no_series() {
         .unwrap();
     assert!(
         !text.contains(&marker),
-        "a request path leaked into a label"
+        "a request path or method leaked into a label"
     );
+    assert!(text.contains("method=\"other\""));
     let unmatched = series(&text)
         .into_iter()
         .filter(|k| k.contains("route=\"unmatched\""))

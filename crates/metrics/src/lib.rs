@@ -8,7 +8,7 @@
 //! - A per-minute history of the last 24 hours (requests, errors, p50/p95 latency, tasks by
 //!   status) behind `/api/metrics/detailed`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -93,6 +93,35 @@ pub struct Metrics {
     handle: PrometheusHandle,
     history: Mutex<VecDeque<Minute>>,
     system: RwLock<SystemSnapshot>,
+    /// Registered series handles by route, then (method, status): after a route's first
+    /// request, recording is a map lookup and atomic adds, with no label allocation.
+    http: RwLock<HashMap<String, SeriesByMethodStatus>>,
+}
+
+/// A route's series by (method label, status).
+type SeriesByMethodStatus = HashMap<(&'static str, u16), HttpSeries>;
+
+/// The series one (method, route, status) writes to.
+struct HttpSeries {
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+    /// Only for statuses of 500 and above (the only ones `http_errors_total` counts).
+    errors: Option<metrics::Counter>,
+}
+
+impl std::fmt::Debug for HttpSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpSeries")
+    }
+}
+
+/// The method label: the standard methods by name, anything else as `other`, so a client
+/// inventing methods cannot create series.
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
 }
 
 /// The process-wide handle; the mutex makes concurrent first installs (tests start several
@@ -190,6 +219,7 @@ impl Metrics {
             handle,
             history: Mutex::new(VecDeque::new()),
             system: RwLock::new(SystemSnapshot::default()),
+            http: RwLock::new(HashMap::new()),
         }))
     }
 
@@ -220,16 +250,39 @@ impl Metrics {
 
     /// Records one finished HTTP request. `route` is the matched pattern or `unmatched`.
     pub fn record_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let labels = [
-            ("method", method.to_string()),
-            ("route", route.to_string()),
-            ("status", status.to_string()),
-        ];
-        metrics::counter!("http_requests_total", &labels).increment(1);
-        metrics::histogram!("http_request_duration_seconds", &labels[..2])
-            .record(elapsed.as_secs_f64());
-        if status >= 500 {
-            metrics::counter!("http_errors_total", &labels).increment(1);
+        let method = method_label(method);
+        let record = |s: &HttpSeries| {
+            s.requests.increment(1);
+            s.duration.record(elapsed.as_secs_f64());
+            if let Some(e) = &s.errors {
+                e.increment(1);
+            }
+        };
+        let recorded = {
+            let http = self.http.read().unwrap_or_else(|p| p.into_inner());
+            http.get(route)
+                .and_then(|r| r.get(&(method, status)))
+                .map(record)
+                .is_some()
+        };
+        if !recorded {
+            let labels = [
+                ("method", method.to_string()),
+                ("route", route.to_string()),
+                ("status", status.to_string()),
+            ];
+            let series = HttpSeries {
+                requests: metrics::counter!("http_requests_total", &labels),
+                duration: metrics::histogram!("http_request_duration_seconds", &labels[..2]),
+                errors: (status >= 500).then(|| metrics::counter!("http_errors_total", &labels)),
+            };
+            record(&series);
+            self.http
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(route.to_string())
+                .or_default()
+                .insert((method, status), series);
         }
         let ms = elapsed.as_secs_f64() * 1000.0;
         self.with_minute(|m| {
