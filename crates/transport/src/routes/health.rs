@@ -31,8 +31,6 @@ pub async fn root() -> HttpResponse {
             "redoc": "/api/redoc",
             "login": "/auth/login",
             "dashboard": "/dashboard",
-            "dashboard_feed": "/ws/dashboard",
-            "metrics": "/metrics",
         }
     }))
 }
