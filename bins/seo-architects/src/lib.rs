@@ -344,6 +344,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let app_state = state.clone();
     let mut server = HttpServer::new(move || seo_transport::build_app(app_state.clone()))
         .shutdown_timeout(config.shutdown_timeout_seconds)
+        // Signals are handled by `serve`, which closes the live connections first.
+        .disable_signals()
         .bind((config.host.as_str(), config.port))
         .map_err(|e| {
             StartError::Config(format!(
@@ -372,11 +374,39 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     })
 }
 
-/// Serves until SIGINT/SIGTERM, then drains in-flight requests and exits.
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stop with SIGINT");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+/// Serves until SIGINT/SIGTERM, then closes WebSockets with 1001, stops accepting, drains
+/// in-flight requests, hands running tasks back to the queue and exits.
 pub async fn serve(config: &Config) -> Result<(), StartError> {
     let mut running = start(config).await?;
     let engine = running.engine.take();
-    let result = running.done.await;
+    let result = tokio::select! {
+        r = &mut running.done => r,
+        () = shutdown_signal() => {
+            tracing::info!("shutdown requested: closing live connections, draining requests");
+            running.state.ws.close_all();
+            running.handle.stop(true).await;
+            (&mut running.done).await
+        }
+    };
     // The server has drained its requests; now hand running tasks back to the queue.
     if let Some(engine) = engine {
         engine.shutdown().await;

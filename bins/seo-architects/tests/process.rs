@@ -51,6 +51,7 @@ async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = command(dir.path())
         .env("PORT", "0")
+        .env("ADMIN_PASSWORD", "process-test-password-1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -78,9 +79,40 @@ async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
         "SQLite file created on first start"
     );
 
-    // SIGTERM: graceful stop, exit code 0.
+    // A dashboard client is connected when the stop comes.
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": "process-test-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/ws/dashboard?token={token}"))
+            .await
+            .unwrap();
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let first = ws.next().await.unwrap().unwrap();
+    assert!(matches!(&first, Message::Text(t) if t.as_str().contains("initial")));
+
+    // SIGTERM: WebSockets closed with 1001, graceful stop, exit code 0.
     let pid = i32::try_from(child.id()).unwrap();
     send_signal(pid, "TERM");
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a close frame in time")
+        {
+            Some(Ok(Message::Close(c))) => break c.map(|c| u16::from(c.code)),
+            Some(Ok(_)) => continue,
+            other => panic!("connection ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(1001), "going away");
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert!(status.success(), "exit status {status:?}");
 }

@@ -98,10 +98,18 @@ struct Conn {
 
 type ConnMap = Arc<Mutex<HashMap<u64, Conn>>>;
 
+/// What a shard's fan-out task is asked to do.
+enum FanOut {
+    /// Queue a message to the connections subscribed to this channel bit.
+    Send(u8, ByteString),
+    /// Close every connection with 1001 (the server is going away).
+    CloseAll,
+}
+
 /// The connections served by one actix worker thread, and the sender of its fan-out task.
 struct Shard {
     conns: ConnMap,
-    fanout: mpsc::Sender<(u8, ByteString)>,
+    fanout: mpsc::Sender<FanOut>,
 }
 
 /// Broadcasts queued for one worker's fan-out task before further ones are dropped (only a
@@ -159,7 +167,28 @@ fn fan_out(conns: &Mutex<HashMap<u64, Conn>>, bit: u8, msg: &ByteString) {
     }
 }
 
+/// Asks every connection of `conns` to close with 1001; one whose outbox is full is kicked.
+fn close_all(conns: &Mutex<HashMap<u64, Conn>>) {
+    let mut conns = lock(conns);
+    for (_, c) in conns.drain() {
+        if c.tx
+            .try_send(Out::Close(CloseCode::Away, "server shutting down"))
+            .is_err()
+        {
+            c.kicked.notify_one();
+        }
+    }
+}
+
 impl Hub {
+    /// Closes every connection of this instance with 1001 ("going away"), as the first step
+    /// of a graceful shutdown; clients reconnect to another instance.
+    pub fn close_all(&self) {
+        for shard in lock(&self.shards).values() {
+            let _ = shard.fanout.try_send(FanOut::CloseAll);
+        }
+    }
+
     /// An empty hub.
     pub fn new(config: WsConfig) -> Self {
         Self {
@@ -183,16 +212,18 @@ impl Hub {
         };
         let msg = ByteString::from(msg);
         // A shard whose worker is gone (its fan-out task ended) is dropped here.
-        lock(&self.shards).retain(|_, shard| match shard.fanout.try_send((bit, msg.clone())) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(
-                    channel,
-                    "a websocket worker is not keeping up; broadcast dropped there"
-                );
-                true
+        lock(&self.shards).retain(|_, shard| {
+            match shard.fanout.try_send(FanOut::Send(bit, msg.clone())) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(
+                        channel,
+                        "a websocket worker is not keeping up; broadcast dropped there"
+                    );
+                    true
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
         });
     }
 
@@ -204,12 +235,15 @@ impl Hub {
             .entry(std::thread::current().id())
             .or_insert_with(|| {
                 let conns: ConnMap = Arc::default();
-                let (fanout, mut rx) = mpsc::channel::<(u8, ByteString)>(FANOUT_QUEUE);
+                let (fanout, mut rx) = mpsc::channel::<FanOut>(FANOUT_QUEUE);
                 let mine = conns.clone();
                 // Ends when the hub (the only sender) is dropped, or with the worker.
                 actix_web::rt::spawn(async move {
-                    while let Some((bit, msg)) = rx.recv().await {
-                        fan_out(&mine, bit, &msg);
+                    while let Some(job) = rx.recv().await {
+                        match job {
+                            FanOut::Send(bit, msg) => fan_out(&mine, bit, &msg),
+                            FanOut::CloseAll => close_all(&mine),
+                        }
                     }
                 });
                 Shard { conns, fanout }
