@@ -7,6 +7,8 @@
 //! configured, so events from every instance reach every client); `metrics_update` is pushed
 //! every interval to `metrics` subscribers. The server pings every 30 s and drops a connection
 //! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it).
+//! A message over [`MAX_MESSAGE`] gets an `error` reply; a frame or reassembled message over
+//! [`MAX_FRAME`] closes with 1009, a binary frame with 1003; shutdown closes with 1001.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
