@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the client list and create endpoints (wrk, 64 connections, 2 threads).
 # Usage: scripts/bench-http.sh [DATABASE_URL]   (default: a fresh SQLite file)
-# Needs: cargo build --release -p seo-architects -p seo-transport --examples; apt-get install wrk
+# Needs: cargo build --release -p seo-architects && cargo build --release -p seo-transport --examples;
+#        apt-get install wrk
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=target/release/seo-architects
