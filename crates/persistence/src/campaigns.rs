@@ -148,9 +148,7 @@ impl Database {
                 let total = build().count().get_result(c).await?;
                 let rows = build()
                     .select(CampaignRow::as_select())
-                    .order((campaigns::created_at.desc(), campaigns::id.desc()))
-                    .limit(page.limit())
-                    .offset(page.offset())
+                    .order(crate::order_then_page("created_at DESC, id DESC", page))
                     .load(c)
                     .await?;
                 (rows, total)

@@ -165,18 +165,10 @@ impl Database {
                     // the statement, without the async wrapper's owned copy of every value.
                     c.spawn_blocking(move |c| {
                         let total = diesel::RunQueryDsl::get_result(filtered!(&filter).count(), c)?;
-                        // LIMIT/OFFSET as literals (integers from `PageRequest`, never text):
-                        // bound ones make this SQLite (built with STAT4) compile the statement
-                        // a second time at its first step.
-                        let order_and_page = format!(
-                            "created_at DESC, id DESC LIMIT {} OFFSET {}",
-                            page.limit(),
-                            page.offset()
-                        );
                         let rows = diesel::RunQueryDsl::load(
                             filtered!(&filter)
                                 .select(ClientRow::as_select())
-                                .order(sql::<diesel::sql_types::Text>(&order_and_page)),
+                                .order(crate::order_then_page("created_at DESC, id DESC", page)),
                             c,
                         )?;
                         Ok((rows, total))
@@ -187,9 +179,7 @@ impl Database {
                     let total = filtered!(&filter).count().get_result(c).await?;
                     let rows = filtered!(&filter)
                         .select(ClientRow::as_select())
-                        .order((clients::created_at.desc(), clients::id.desc()))
-                        .limit(page.limit())
-                        .offset(page.offset())
+                        .order(crate::order_then_page("created_at DESC, id DESC", page))
                         .load(c)
                         .await?;
                     (rows, total)

@@ -56,6 +56,24 @@ pub(crate) fn parse_opt_id(s: Option<&str>) -> DbResult<Option<uuid::Uuid>> {
     s.map(parse_id).transpose()
 }
 
+/// The `ORDER BY` list `order` followed by the page as literal `LIMIT`/`OFFSET`, for
+/// `.order(...)` of a list query.
+///
+/// Literal because the two numbers are integers from [`seo_domain::PageRequest`] (never text
+/// from a request), and because a bound `LIMIT` makes bundled SQLite (built with STAT4)
+/// compile the statement twice: once when prepared, again at its first step after binding.
+/// Measured on the client list: ≈ 1,300 → ≈ 1,740 req/s (docs/PERFORMANCE.md).
+pub(crate) fn order_then_page(
+    order: &'static str,
+    page: seo_domain::PageRequest,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
+    diesel::dsl::sql(&format!(
+        "{order} LIMIT {} OFFSET {}",
+        page.limit(),
+        page.offset()
+    ))
+}
+
 /// `%text%` for a case-insensitive LIKE on a lower-cased key column, with `\` escaping.
 pub(crate) fn contains_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);

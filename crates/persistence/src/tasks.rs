@@ -163,9 +163,7 @@ impl Database {
                 let total = build().count().get_result(c).await?;
                 let rows = build()
                     .select(TaskRow::as_select())
-                    .order((tasks::created_at.desc(), tasks::id.desc()))
-                    .limit(page.limit())
-                    .offset(page.offset())
+                    .order(crate::order_then_page("created_at DESC, id DESC", page))
                     .load(c)
                     .await?;
                 (rows, total)

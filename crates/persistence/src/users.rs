@@ -147,9 +147,7 @@ impl Database {
                 let total = users::table.count().get_result(c).await?;
                 let rows = users::table
                     .select(UserRow::as_select())
-                    .order(users::username.asc())
-                    .limit(page.limit())
-                    .offset(page.offset())
+                    .order(crate::order_then_page("username ASC", page))
                     .load(c)
                     .await?;
                 (rows, total)
