@@ -163,14 +163,6 @@ async fn the_dashboard_page_is_served_whole_and_locked_to_this_server() {
             );
         }
     }
-    let root: serde_json::Value = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, _, root) = app.get("/").await;
     assert_eq!(root["links"]["dashboard"], "/dashboard");
 }

@@ -420,6 +420,16 @@
     const now = Date.now();
     const max = Math.max(1, ...minutes.map((m) => m.requests));
     const ns = "http://www.w3.org/2000/svg";
+    // One bar of the chart: a minute's slot starting at x, h units tall from the bottom.
+    const rect = (cls, x, h) => {
+      const r = document.createElementNS(ns, "rect");
+      r.setAttribute("class", cls);
+      r.setAttribute("x", String(x + 1));
+      r.setAttribute("width", "8");
+      r.setAttribute("y", String(120 - h));
+      r.setAttribute("height", String(h));
+      return r;
+    };
     let total = 0;
     let errors = 0;
     minutes.forEach((m) => {
@@ -430,25 +440,12 @@
       const x = (59 - age) * 10;
       const h = (m.requests / max) * 116;
       const eh = (m.errors / max) * 116;
-      const bar = document.createElementNS(ns, "rect");
-      bar.setAttribute("class", "req");
-      bar.setAttribute("x", String(x + 1));
-      bar.setAttribute("width", "8");
-      bar.setAttribute("y", String(120 - h));
-      bar.setAttribute("height", String(h));
+      const bar = rect("req", x, h);
       const title = document.createElementNS(ns, "title");
       title.textContent = clock(m.minute) + ": " + m.requests + " requests, " + m.errors + " errors, p95 " + ms(m.p95_ms);
       bar.appendChild(title);
       svg.appendChild(bar);
-      if (m.errors > 0) {
-        const err = document.createElementNS(ns, "rect");
-        err.setAttribute("class", "err");
-        err.setAttribute("x", String(x + 1));
-        err.setAttribute("width", "8");
-        err.setAttribute("y", String(120 - eh));
-        err.setAttribute("height", String(eh));
-        svg.appendChild(err);
-      }
+      if (m.errors > 0) svg.appendChild(rect("err", x, eh));
     });
     set("traffic-note", total + " requests, " + errors + " errors in the last hour (peak " + max + "/min)");
   }
