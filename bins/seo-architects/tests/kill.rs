@@ -1,10 +1,10 @@
 //! A server killed with SIGKILL while tasks run is restarted, and every task completes once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[path = "../../../crates/crawler/tests/fixture/mod.rs"]
 mod fixture;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,32 +29,8 @@ fn start(dir: &std::path::Path) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["message"] == "listening"
-            {
-                let _ = tx.send(v["addr"].as_str().unwrap().to_string());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    let (addr, _) = common::wait_listening(&mut child);
     (child, format!("http://{addr}"))
-}
-
-async fn token(http: &reqwest::Client, base: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"username": "admin", "password": "kill-test-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().unwrap().to_string()
 }
 
 async fn tasks(http: &reqwest::Client, base: &str, t: &str) -> Vec<Value> {
@@ -80,7 +56,7 @@ async fn killed_mid_run_then_restarted_every_task_completes_once() {
     let http = reqwest::Client::new();
 
     let (mut first, base) = start(dir.path());
-    let t = token(&http, &base).await;
+    let t = common::access_token(&base, "admin", "kill-test-password").await;
     for _ in 0..3 {
         let r = http
             .post(format!("{base}/api/agents/technical_seo_auditor/tasks"))
@@ -104,7 +80,7 @@ async fn killed_mid_run_then_restarted_every_task_completes_once() {
     first.wait().unwrap();
 
     let (mut second, base) = start(dir.path());
-    let t = token(&http, &base).await;
+    let t = common::access_token(&base, "admin", "kill-test-password").await;
     let begin = Instant::now();
     let done = loop {
         let all = tasks(&http, &base, &t).await;

@@ -2,7 +2,8 @@
 //! and a clean exit on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,23 +14,6 @@ fn command(dir: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
     c.env_clear().current_dir(dir).stdin(Stdio::null());
     c
-}
-
-/// Reads JSON log lines until the "listening" one and returns its address.
-fn wait_listening(child: &mut Child) -> String {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-                && v["message"] == "listening"
-            {
-                let _ = tx.send(v["addr"].as_str().unwrap().to_string());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("server did not report listening")
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
@@ -56,7 +40,7 @@ async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let addr = wait_listening(&mut child);
+    let (addr, _) = common::wait_listening(&mut child);
     assert!(
         addr.starts_with("127.0.0.1:"),
         "binds loopback by default: {addr}"
@@ -80,16 +64,12 @@ async fn embedded_default_serves_creates_its_database_and_stops_on_sigterm() {
     );
 
     // A dashboard client is connected when the stop comes.
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/auth/login"))
-        .json(&serde_json::json!({"username": "admin", "password": "process-test-password-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap();
+    let token = common::access_token(
+        &format!("http://{addr}"),
+        "admin",
+        "process-test-password-1",
+    )
+    .await;
     let (mut ws, _) =
         tokio_tungstenite::connect_async(format!("ws://{addr}/ws/dashboard?token={token}"))
             .await
@@ -417,28 +397,13 @@ async fn a_fresh_install_logs_the_generated_admin_password_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut password = None;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-            if v["username"] == "admin" {
-                password = v["password"].as_str().map(str::to_string);
-            }
-            if v["message"] == "listening" {
-                let _ = tx.send((v["addr"].as_str().unwrap().to_string(), password.clone()));
-            }
-        }
-    });
-    let (addr, password) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    let password = password.expect("the generated admin password is logged");
-    let r = reqwest::Client::new()
-        .post(format!("http://{addr}/auth/login"))
-        .json(&serde_json::json!({"username": "admin", "password": password}))
-        .send()
-        .await
-        .unwrap();
+    let (addr, logged) = common::wait_listening(&mut child);
+    let password = logged
+        .iter()
+        .find(|v| v["username"] == "admin")
+        .and_then(|v| v["password"].as_str())
+        .expect("the generated admin password is logged");
+    let r = common::login(&format!("http://{addr}"), "admin", password).await;
     assert_eq!(r.status(), 200, "the logged password signs in");
     send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     assert!(wait_exit(&mut child, Duration::from_secs(20)).success());

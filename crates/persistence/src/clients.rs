@@ -131,11 +131,8 @@ impl Database {
         page: PageRequest,
     ) -> DbResult<Page<Client>> {
         self.run(move |mut conn| async move {
-            // The filters, as a boxed query of the backend at hand (a macro: the two
-            // backends' boxed query types differ).
-            macro_rules! filtered {
-                ($filter:expr) => {{
-                    let filter = $filter;
+            let (rows, total): (Vec<ClientRow>, i64) = db_run!(conn, c => {
+                let build = || {
                     let mut q = clients::table.into_boxed();
                     if let Some(i) = &filter.industry {
                         q = q.filter(clients::industry_key.like(contains_pattern(i)).escape('\\'));
@@ -150,41 +147,18 @@ impl Database {
                         q = q.filter(clients::annual_revenue.le(max));
                     }
                     if let Some(text) = &filter.q {
-                        q = q.filter(
-                            clients::search_key
-                                .like(contains_pattern(text))
-                                .escape('\\'),
-                        );
+                        q = q.filter(clients::search_key.like(contains_pattern(text)).escape('\\'));
                     }
                     q
-                }};
-            }
-            let (rows, total): (Vec<ClientRow>, i64) = db_run!(conn,
-                sqlite c => {
-                    // Run with the blocking connection itself: rows decode straight from
-                    // the statement, without the async wrapper's owned copy of every value.
-                    c.spawn_blocking(move |c| {
-                        let total = diesel::RunQueryDsl::get_result(filtered!(&filter).count(), c)?;
-                        let rows = diesel::RunQueryDsl::load(
-                            filtered!(&filter)
-                                .select(ClientRow::as_select())
-                                .order(crate::order_then_page("created_at DESC, id DESC", page)),
-                            c,
-                        )?;
-                        Ok((rows, total))
-                    })
-                    .await?
-                },
-                pg c => {
-                    let total = filtered!(&filter).count().get_result(c).await?;
-                    let rows = filtered!(&filter)
-                        .select(ClientRow::as_select())
-                        .order(crate::order_then_page("created_at DESC, id DESC", page))
-                        .load(c)
-                        .await?;
-                    (rows, total)
-                }
-            );
+                };
+                let total = build().count().get_result(c).await?;
+                let rows = build()
+                    .select(ClientRow::as_select())
+                    .order(crate::order_then_page("created_at DESC, id DESC", page))
+                    .load(c)
+                    .await?;
+                (rows, total)
+            });
             let items = rows
                 .into_iter()
                 .map(ClientRow::into_domain)
