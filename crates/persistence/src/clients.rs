@@ -131,8 +131,11 @@ impl Database {
         page: PageRequest,
     ) -> DbResult<Page<Client>> {
         self.run(move |mut conn| async move {
-            let (rows, total): (Vec<ClientRow>, i64) = db_run!(conn, c => {
-                let build = || {
+            // The filters, as a boxed query of the backend at hand (a macro: the two
+            // backends' boxed query types differ).
+            macro_rules! filtered {
+                ($filter:expr) => {{
+                    let filter = $filter;
                     let mut q = clients::table.into_boxed();
                     if let Some(i) = &filter.industry {
                         q = q.filter(clients::industry_key.like(contains_pattern(i)).escape('\\'));
@@ -147,18 +150,44 @@ impl Database {
                         q = q.filter(clients::annual_revenue.le(max));
                     }
                     if let Some(text) = &filter.q {
-                        q = q.filter(clients::search_key.like(contains_pattern(text)).escape('\\'));
+                        q = q.filter(
+                            clients::search_key
+                                .like(contains_pattern(text))
+                                .escape('\\'),
+                        );
                     }
                     q
-                };
-                let total = build().count().get_result(c).await?;
-                let rows = build()
-                    .select(ClientRow::as_select())
-                    .order(crate::order_then_page("created_at DESC, id DESC", page))
-                    .load(c)
-                    .await?;
-                (rows, total)
-            });
+                }};
+            }
+            let (rows, total): (Vec<ClientRow>, i64) = db_run!(conn,
+                sqlite c => {
+                    // Run with the blocking connection itself: rows decode straight from
+                    // the statement, without the async wrapper's owned copy of every value.
+                    // Measured A/B on this list (64 connections, paired runs): 1,114–1,319
+                    // req/s through the wrapper, 1,418–1,946 this way (docs/PERFORMANCE.md).
+                    // The other lists still go through the wrapper.
+                    c.spawn_blocking(move |c| {
+                        let total = diesel::RunQueryDsl::get_result(filtered!(&filter).count(), c)?;
+                        let rows = diesel::RunQueryDsl::load(
+                            filtered!(&filter)
+                                .select(ClientRow::as_select())
+                                .order(crate::order_then_page("created_at DESC, id DESC", page)),
+                            c,
+                        )?;
+                        Ok((rows, total))
+                    })
+                    .await?
+                },
+                pg c => {
+                    let total = filtered!(&filter).count().get_result(c).await?;
+                    let rows = filtered!(&filter)
+                        .select(ClientRow::as_select())
+                        .order(crate::order_then_page("created_at DESC, id DESC", page))
+                        .load(c)
+                        .await?;
+                    (rows, total)
+                }
+            );
             let items = rows
                 .into_iter()
                 .map(ClientRow::into_domain)
