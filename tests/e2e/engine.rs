@@ -8,9 +8,9 @@ use reqwest::Method;
 use seo_agents::{
     Agent, AgentError, AgentHealth, AgentManager, AgentOutput, TaskContext, TaskTypeSpec, Tier,
 };
-use seo_architects::engine::{Engine, EngineConfig};
 use seo_domain::{TaskInput, TaskStatus};
 use seo_e2e::{spawn_app, spawn_with};
+use seo_engine::{Engine, EngineConfig};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,7 +51,11 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
             .expect("event")
             .unwrap();
         let v: Value = serde_json::from_str(&m).unwrap();
-        assert_eq!(v["type"], "task_update");
+        if v["type"] != "task_update" {
+            // The lead's workflow run reports on its own (workflow_update).
+            assert_eq!(v["type"], "workflow_update");
+            continue;
+        }
         if v["data"]["task_id"] == id.as_str() {
             seen.push(v["data"]["event"].as_str().unwrap().to_string());
         }
@@ -250,7 +254,7 @@ async fn rig(fail_first: u32) -> (Rig, Engine) {
         ]
     });
     let mut state = app.running.state.clone();
-    state.agents = Arc::new(manager);
+    state.service.agents = Arc::new(manager);
     let cfg = EngineConfig {
         workers: 1,
         heartbeat: Duration::from_millis(100),
@@ -258,7 +262,7 @@ async fn rig(fail_first: u32) -> (Rig, Engine) {
         retry_base: Duration::from_millis(10),
         ..EngineConfig::default()
     };
-    let engine = Engine::start(state.clone(), cfg);
+    let engine = Engine::start(state.service.clone(), &state.instance_id, cfg);
     (
         Rig {
             state,
@@ -341,7 +345,9 @@ async fn a_task_over_its_timeout_is_timed_out() {
     })
     .await;
     assert_eq!(t.status, TaskStatus::TimedOut);
-    assert!(t.error.unwrap().contains("timeout of 1 s"));
+    let e = t.error.unwrap();
+    assert_eq!(e.code, "timed_out");
+    assert!(e.message.contains("timeout of 1 s"));
     assert!(rig.dropped.load(Ordering::SeqCst));
     engine.shutdown().await;
 }
@@ -369,7 +375,9 @@ async fn transient_failures_are_retried_until_attempts_run_out() {
         (TaskStatus::Failed, 3),
         "max_attempts honoured"
     );
-    assert!(t.error.unwrap().contains("connection reset"));
+    let e = t.error.unwrap();
+    assert_eq!(e.code, "transient_failure");
+    assert!(e.message.contains("connection reset"));
     engine.shutdown().await;
 }
 

@@ -127,7 +127,7 @@ async fn postgres_and_redis_mode_when_configured() {
 async fn readiness_fails_when_a_required_dependency_is_down() {
     let app = spawn_app().await;
     let mut state = app.running.state.clone();
-    state.kv = std::sync::Arc::new(DownKv);
+    state.service.kv = std::sync::Arc::new(DownKv);
     state.kv_required = true;
     let (base, handle) = seo_e2e::serve_state(state).await;
     let get = |p: &'static str| {

@@ -175,7 +175,7 @@ async fn an_unreachable_counter_store_fails_open_or_closed_as_configured() {
     let app = spawn_with(|c| c.rate_limit_enabled = true).await;
     for (fail_open, expected) in [(true, 200), (false, 503)] {
         let mut state = app.running.state.clone();
-        state.kv = std::sync::Arc::new(crate::health::DownKv);
+        state.service.kv = std::sync::Arc::new(crate::health::DownKv);
         let mut http = (*state.http).clone();
         http.rate_limit.fail_open = fail_open;
         state.http = std::sync::Arc::new(http);

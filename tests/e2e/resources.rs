@@ -1,7 +1,7 @@
 //! Users, clients, campaigns and tasks over HTTP: success paths and each documented error.
 
 use reqwest::Method;
-use seo_e2e::{TestApp, spawn_app};
+use seo_e2e::{TestApp, spawn_app, spawn_with};
 use serde_json::{Value, json};
 
 async fn create_client(app: &TestApp, t: &str, name: &str) -> Value {
@@ -200,7 +200,8 @@ async fn clients_crud_filters_stats_and_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_lifecycle_metrics_and_errors() {
-    let app = spawn_app().await;
+    // The auditor may target any host here (nothing public resolves in a test sandbox).
+    let app = spawn_with(|c| c.crawler_allow_private = true).await;
     let t = app.admin_token().await;
     let client = create_client(&app, &t, "Acme").await;
     let c = create_campaign(&app, &t, &client["id"], "Q1").await;

@@ -89,12 +89,23 @@ async fn subscribe_then_receive_task_updates_in_order() {
     let mut events = Vec::new();
     while events.last().map(String::as_str) != Some("completed") {
         let m = next(&mut ws).await.unwrap();
+        if m["type"] == "workflow_update" {
+            // The lead's workflow run, on the same `tasks` channel.
+            assert_eq!(m["data"]["workflow_id"], "lead");
+            continue;
+        }
         assert_eq!(m["type"], "task_update");
         if m["data"]["task_id"] == id {
             events.push(m["data"]["event"].as_str().unwrap().to_string());
         }
     }
     assert_eq!(events, ["created", "started", "completed"]);
+    // The run ends with the step (a cold lead gets no proposal).
+    let done = next(&mut ws).await.unwrap();
+    assert_eq!(
+        (done["type"].as_str(), done["data"]["status"].as_str()),
+        (Some("workflow_update"), Some("completed"))
+    );
     // Campaign lifecycle events reach `campaigns` subscribers.
     send(
         &mut ws,

@@ -36,6 +36,22 @@ pub enum Command {
         #[arg(long)]
         task_type: Option<String>,
     },
+    /// Show or check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (flags, environment, file, defaults) as TOML, with
+    /// secrets redacted.
+    Show,
+    /// Check a configuration file: exit 0 when it can be used, 2 naming the first problem.
+    Check {
+        /// The TOML file.
+        file: std::path::PathBuf,
+    },
 }
 
 /// `users` subcommands.
@@ -71,7 +87,8 @@ pub enum UsersCommand {
 }
 
 /// Deployment environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Convenient defaults (generated secret, any admin password).
     Development,
@@ -80,7 +97,8 @@ pub enum Environment {
 }
 
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One JSON object per line.
     Json,
@@ -89,8 +107,17 @@ pub enum LogFormat {
 }
 
 /// Settings shared by every subcommand.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 pub struct Config {
+    /// A TOML configuration file (settings, [agents.<id>], [workflows.<id>]); flags and
+    /// environment variables win over it.
+    #[arg(long = "config", env = "SEO_CONFIG", global = true)]
+    #[serde(skip)]
+    pub config_file: Option<std::path::PathBuf>,
+    /// `[agents…]` of the configuration file (defaults when absent).
+    #[arg(skip)]
+    #[serde(skip)]
+    pub agents: seo_agents::AgentsConfig,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -326,11 +353,25 @@ impl Config {
         }
     }
 
-    /// The agents' configuration implied by these settings.
+    /// The agents' configuration implied by these settings: the file's `[agents]` and
+    /// `[workflows]` over the defaults; `CRAWLER_ALLOW_PRIVATE` turns private targets on.
     pub fn agents_config(&self) -> seo_agents::AgentsConfig {
-        let mut c = seo_agents::AgentsConfig::default();
-        c.technical_seo_auditor.crawl.allow_private = self.crawler_allow_private;
+        let mut c = self.agents.clone();
+        c.technical_seo_auditor.crawl.allow_private |= self.crawler_allow_private;
         c
+    }
+
+    /// Applies a configuration file's sections.
+    pub fn apply_sections(&mut self, s: crate::file::FileSections) {
+        if let Some(a) = s.agents {
+            // The file's [agents] carries the built-in workflows unless it set its own.
+            let workflows = std::mem::take(&mut self.agents.workflows);
+            self.agents = a;
+            if self.agents.workflows.is_empty() {
+                self.agents.workflows = workflows;
+            }
+        }
+        self.agents.workflows.extend(s.workflows);
     }
 
     /// The defaults, as with no flags and no environment (used by tests).

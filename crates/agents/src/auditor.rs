@@ -962,11 +962,12 @@ impl Agent for TechnicalSeoAuditor {
     ) -> Result<AgentOutput, AgentError> {
         let (i, url) = check(input)?;
         let mut cfg = self.config.crawl.clone();
+        // A task may ask for less than the operator allows, never more.
         if let Some(p) = i.max_pages {
-            cfg.max_pages = p;
+            cfg.max_pages = cfg.max_pages.min(p);
         }
         if let Some(d) = i.max_depth {
-            cfg.max_depth = d;
+            cfg.max_depth = cfg.max_depth.min(d);
         }
         ctx.report(5);
         let report = crawl(&url, &cfg).await.map_err(|e| match e {

@@ -111,6 +111,9 @@ pub enum AgentError {
     /// A dependency failed in a way that may pass on retry (network, timeout).
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The agent panicked; the message is the panic's text (never a backtrace).
+    #[error("the agent crashed: {0}")]
+    Panicked(String),
     /// Any other failure.
     #[error("{0}")]
     Failed(String),
@@ -121,13 +124,40 @@ impl AgentError {
     pub fn is_transient(&self) -> bool {
         matches!(self, AgentError::Transient(_))
     }
+
+    /// A stable snake_case code for this kind of failure (a failed task's `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AgentError::UnknownAgent(_) => "unknown_agent",
+            AgentError::UnknownTaskType { .. } => "unknown_task_type",
+            AgentError::InvalidInput { .. } => "invalid_input",
+            AgentError::Cancelled => "cancelled",
+            AgentError::Transient(_) => "transient_failure",
+            AgentError::Panicked(_) => "agent_panic",
+            AgentError::Failed(_) => "agent_failed",
+        }
+    }
 }
 
-/// What a running task may use: progress reporting and cancellation.
+/// Which stored records a task belongs to: what [`TaskContext::data`] lookups are about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskScope {
+    /// The task's id, when it is a stored task.
+    pub task_id: Option<uuid::Uuid>,
+    /// The task's client.
+    pub client_id: Option<uuid::Uuid>,
+    /// The task's campaign.
+    pub campaign_id: Option<uuid::Uuid>,
+}
+
+/// What a running task may use: progress reporting, cancellation, and read access to the
+/// agency's stored data ([`crate::data::AgencyData`]) for the records it belongs to.
 #[derive(Clone)]
 pub struct TaskContext {
     progress: Arc<dyn Fn(u8) + Send + Sync>,
     cancel: watch::Receiver<bool>,
+    data: Arc<dyn crate::data::AgencyData>,
+    scope: TaskScope,
 }
 
 impl std::fmt::Debug for TaskContext {
@@ -141,7 +171,29 @@ impl std::fmt::Debug for TaskContext {
 impl TaskContext {
     /// A context reporting progress to `progress` and cancelled when `cancel` turns `true`.
     pub fn new(progress: Arc<dyn Fn(u8) + Send + Sync>, cancel: watch::Receiver<bool>) -> Self {
-        Self { progress, cancel }
+        Self {
+            progress,
+            cancel,
+            data: Arc::new(crate::data::NoData),
+            scope: TaskScope::default(),
+        }
+    }
+
+    /// The same context reading stored data from `data` for the records in `scope`.
+    pub fn with_data(mut self, data: Arc<dyn crate::data::AgencyData>, scope: TaskScope) -> Self {
+        self.data = data;
+        self.scope = scope;
+        self
+    }
+
+    /// The agency's stored data.
+    pub fn data(&self) -> &dyn crate::data::AgencyData {
+        self.data.as_ref()
+    }
+
+    /// The records this task belongs to.
+    pub fn scope(&self) -> TaskScope {
+        self.scope
     }
 
     /// A context that ignores progress and is never cancelled (direct runs, tests, the CLI).
@@ -152,6 +204,8 @@ impl TaskContext {
         Self {
             progress: Arc::new(|_| {}),
             cancel: rx,
+            data: Arc::new(crate::data::NoData),
+            scope: TaskScope::default(),
         }
     }
 
@@ -222,6 +276,10 @@ pub trait Agent: Send + Sync + 'static {
     /// A reference input with a known answer.
     fn reference_case(&self) -> Option<ReferenceCase> {
         None
+    }
+    /// The data this agent really reads (the task input is always read).
+    fn reads(&self) -> Vec<crate::data::DataKind> {
+        vec![crate::data::DataKind::TaskInput]
     }
 }
 

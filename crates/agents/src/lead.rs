@@ -32,7 +32,9 @@ pub struct LeadConfig {
     pub industries: Vec<(String, f64, String)>,
     /// Base deal value by lead type: SMB, mid-market, enterprise.
     pub deal_values: [f64; 3],
-    /// Company size (employees) from which a lead is mid-market, and enterprise.
+    /// Company size (employees) from which a company is mid-market, and enterprise. Set from
+    /// the shared `[agents.company_size]` table, never per agent.
+    #[serde(skip)]
     pub size_thresholds: [f64; 2],
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auditor;
 pub mod contract;
+pub mod data;
 pub mod lead;
 pub mod llm;
 pub mod manager;
@@ -15,35 +16,82 @@ use serde::{Deserialize, Serialize};
 
 pub use auditor::{AuditConfig, TechnicalSeoAuditor};
 pub use contract::{
-    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskTypeSpec, Tier,
+    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskScope,
+    TaskTypeSpec, Tier,
 };
+pub use data::{AgencyData, DataKind, MemoryData, NoData, ResultQuery, StoredResult};
 pub use lead::{LeadConfig, LeadQualification};
 pub use llm::{LlmClient, LlmConfig};
 pub use manager::{AgentInfo, AgentManager, AgentStats};
 pub use proposal::{ProposalConfig, ProposalGeneration};
-pub use workflow::{FollowUp, WorkflowConfig, follow_up};
+pub use workflow::{WorkflowDef, builtin_workflows};
+
+/// Company-size bands shared by every agent (employees): one table, so a lead and its
+/// proposal never disagree about what "enterprise" means.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompanySizeBands {
+    /// A company of at least this many employees is mid-market (below: SMB).
+    pub mid_market_from: f64,
+    /// A company of at least this many employees is an enterprise.
+    pub enterprise_from: f64,
+}
+
+impl Default for CompanySizeBands {
+    fn default() -> Self {
+        Self {
+            mid_market_from: 50.0,
+            enterprise_from: 500.0,
+        }
+    }
+}
+
+impl CompanySizeBands {
+    /// `[mid_market_from, enterprise_from]`.
+    pub fn thresholds(&self) -> [f64; 2] {
+        [self.mid_market_from, self.enterprise_from]
+    }
+}
 
 /// Typed configuration of every agent: each threshold, weight and table, with defaults
 /// matching the spec. Deserialisable, so an operator can override any part.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentsConfig {
+    /// Company-size bands used by every agent.
+    pub company_size: CompanySizeBands,
     /// `lead_qualification`.
     pub lead_qualification: LeadConfig,
     /// `proposal_generation`.
     pub proposal_generation: ProposalConfig,
     /// `technical_seo_auditor` (thresholds, weights and crawl limits).
     pub technical_seo_auditor: AuditConfig,
-    /// Workflow hand-off rules.
-    pub workflows: WorkflowConfig,
+    /// Workflow definitions by id (steps, conditions and their thresholds).
+    pub workflows: std::collections::BTreeMap<String, WorkflowDef>,
+}
+
+impl Default for AgentsConfig {
+    fn default() -> Self {
+        Self {
+            company_size: CompanySizeBands::default(),
+            lead_qualification: LeadConfig::default(),
+            proposal_generation: ProposalConfig::default(),
+            technical_seo_auditor: AuditConfig::default(),
+            workflows: builtin_workflows(),
+        }
+    }
 }
 
 /// The agents that really work today. Others join as they are built; an agent that does not
 /// work is never registered.
 pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
+    let mut lead = config.lead_qualification.clone();
+    lead.size_thresholds = config.company_size.thresholds();
+    let mut proposal = config.proposal_generation.clone();
+    proposal.size_thresholds = config.company_size.thresholds();
     vec![
-        Arc::new(LeadQualification::new(config.lead_qualification.clone())),
-        Arc::new(ProposalGeneration::new(config.proposal_generation.clone())),
+        Arc::new(LeadQualification::new(lead)),
+        Arc::new(ProposalGeneration::new(proposal)),
         Arc::new(TechnicalSeoAuditor::new(
             config.technical_seo_auditor.clone(),
         )),

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -21,6 +22,8 @@ struct Stats {
     runs: u64,
     successes: u64,
     failures: u64,
+    timed_out: u64,
+    cancelled: u64,
     running: u64,
     durations: VecDeque<Duration>,
     last_activity: Option<DateTime<Utc>>,
@@ -33,9 +36,14 @@ pub struct AgentStats {
     pub runs: u64,
     /// Runs that produced an output.
     pub successes: u64,
-    /// Runs that failed.
+    /// Runs that failed (panics included).
     pub failures: u64,
-    /// Successes ÷ runs; `None` before the first run.
+    /// Runs stopped at their timeout (reported by the engine).
+    pub timed_out: u64,
+    /// Runs cancelled by a user (not counted in the success rate).
+    pub cancelled: u64,
+    /// successes ÷ (successes + failures + timed out), 0–1 (`seo_domain::task::success_rate`);
+    /// `None` before the first finished run.
     pub success_rate: Option<f64>,
     /// Mean duration of the last 1,000 runs, in milliseconds.
     pub mean_duration_ms: Option<f64>,
@@ -60,6 +68,8 @@ pub struct AgentInfo {
     pub description: &'static str,
     /// Accepted task types with their input schemas.
     pub task_types: Vec<TaskTypeSpec>,
+    /// The data it really reads.
+    pub data_providers: Vec<crate::data::DataKind>,
     /// Live statistics.
     pub stats: AgentStats,
 }
@@ -72,7 +82,7 @@ pub struct AgentManager {
     factory: Factory,
     closing: std::sync::atomic::AtomicBool,
     llm: Option<crate::llm::LlmClient>,
-    workflow: crate::workflow::WorkflowConfig,
+    workflows: BTreeMap<String, crate::workflow::WorkflowDef>,
     agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
     stats: Mutex<BTreeMap<&'static str, Stats>>,
 }
@@ -98,7 +108,7 @@ impl AgentManager {
             factory,
             closing: std::sync::atomic::AtomicBool::new(false),
             llm: None,
-            workflow: crate::workflow::WorkflowConfig::default(),
+            workflows: BTreeMap::new(),
             agents: RwLock::new(agents),
             stats: Mutex::new(BTreeMap::new()),
         }
@@ -106,9 +116,9 @@ impl AgentManager {
 
     /// The agents that are built, with `config`.
     pub fn with_config(config: AgentsConfig) -> Self {
-        let workflow = config.workflows.clone();
+        let workflows = config.workflows.clone();
         let mut m = Self::new(move || crate::builtin_agents(&config));
-        m.workflow = workflow;
+        m.workflows = workflows;
         m
     }
 
@@ -139,15 +149,41 @@ impl AgentManager {
         self
     }
 
-    /// The workflow step after a completed task, when its agent is registered here.
-    pub fn follow_up(
+    /// Adds (or replaces) workflow definitions.
+    pub fn with_workflows(
+        mut self,
+        defs: impl IntoIterator<Item = crate::workflow::WorkflowDef>,
+    ) -> Self {
+        for d in defs {
+            self.workflows.insert(d.id.clone(), d);
+        }
+        self
+    }
+
+    /// Workflows whose every step's agent is registered here, by id.
+    pub fn workflows(&self) -> Vec<&crate::workflow::WorkflowDef> {
+        self.workflows
+            .values()
+            .filter(|w| w.steps.iter().all(|s| self.get(&s.agent_id).is_some()))
+            .collect()
+    }
+
+    /// One runnable workflow (every step's agent registered).
+    pub fn workflow(&self, id: &str) -> Option<&crate::workflow::WorkflowDef> {
+        self.workflows().into_iter().find(|w| w.id == id)
+    }
+
+    /// A runnable workflow whose trigger is a standalone task of `agent_id`/`task_type`.
+    pub fn triggered_workflow(
         &self,
         agent_id: &str,
-        input: &Value,
-        output: &AgentOutput,
-    ) -> Option<crate::workflow::FollowUp> {
-        crate::workflow::follow_up(agent_id, input, output, &self.workflow)
-            .filter(|f| self.get(f.agent_id).is_some())
+        task_type: &str,
+    ) -> Option<&crate::workflow::WorkflowDef> {
+        self.workflows().into_iter().find(|w| {
+            w.trigger
+                .as_ref()
+                .is_some_and(|t| t.agent_id == agent_id && t.task_type == task_type)
+        })
     }
 
     /// Rebuilds every agent from the factory and resets the statistics; returns the ids.
@@ -192,6 +228,7 @@ impl AgentManager {
             tier: a.tier(),
             description: a.description(),
             task_types: a.task_types(),
+            data_providers: a.reads(),
             stats: self.stats(a.id()),
         })
     }
@@ -238,8 +275,29 @@ impl AgentManager {
             s.running += 1;
             s.last_activity = Some(Utc::now());
         });
+        // Dropped before the end (a timeout, a lost lease): the run no longer counts as running.
+        let mut guard = Running {
+            manager: self,
+            id,
+            armed: true,
+        };
         let start = Instant::now();
-        let mut result = a.run(task_type, input, ctx).await;
+        // A panicking agent fails its run; it never takes its caller (a worker) down.
+        let mut result = match std::panic::AssertUnwindSafe(a.run(task_type, input, ctx))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(panic) => {
+                let text = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic with a non-text payload".into());
+                tracing::error!(agent = id, task_type, panic = %text, "agent panicked");
+                Err(AgentError::Panicked(text))
+            }
+        };
         if let (Ok(out), Some(llm)) = (&mut result, &self.llm)
             && let Some(text) = llm.narrate(id, out).await
         {
@@ -250,13 +308,14 @@ impl AgentManager {
             ));
         }
         let took = start.elapsed();
+        guard.armed = false;
         self.with_stats(id, |s| {
             s.running = s.running.saturating_sub(1);
             s.runs += 1;
-            if result.is_ok() {
-                s.successes += 1;
-            } else {
-                s.failures += 1;
+            match &result {
+                Ok(_) => s.successes += 1,
+                Err(AgentError::Cancelled) => s.cancelled += 1,
+                Err(_) => s.failures += 1,
             }
             if s.durations.len() == DURATION_WINDOW {
                 s.durations.pop_front();
@@ -265,6 +324,18 @@ impl AgentManager {
             s.last_activity = Some(Utc::now());
         });
         result
+    }
+
+    /// Records that a run of `agent` was stopped at its timeout (the engine drops the run,
+    /// so the manager cannot see it end).
+    pub fn record_timeout(&self, agent: &str) {
+        if let Some(a) = self.get(agent) {
+            self.with_stats(a.id(), |s| {
+                s.runs += 1;
+                s.timed_out += 1;
+                s.last_activity = Some(Utc::now());
+            });
+        }
     }
 
     fn with_stats(&self, id: &'static str, f: impl FnOnce(&mut Stats)) {
@@ -280,6 +351,8 @@ impl AgentManager {
                 runs: 0,
                 successes: 0,
                 failures: 0,
+                timed_out: 0,
+                cancelled: 0,
                 success_rate: None,
                 mean_duration_ms: None,
                 p95_duration_ms: None,
@@ -301,7 +374,9 @@ impl AgentManager {
             runs: s.runs,
             successes: s.successes,
             failures: s.failures,
-            success_rate: (s.runs > 0).then(|| s.successes as f64 / s.runs as f64),
+            timed_out: s.timed_out,
+            cancelled: s.cancelled,
+            success_rate: seo_domain::task::success_rate(s.successes, s.failures, s.timed_out),
             mean_duration_ms: mean,
             p95_duration_ms: p95,
             last_activity: s.last_activity,
@@ -328,5 +403,21 @@ impl AgentManager {
             out.insert(a.id(), a.health().await);
         }
         out
+    }
+}
+
+/// Decrements the running count of a run whose future was dropped before it ended.
+struct Running<'a> {
+    manager: &'a AgentManager,
+    id: &'static str,
+    armed: bool,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.manager
+                .with_stats(self.id, |s| s.running = s.running.saturating_sub(1));
+        }
     }
 }

@@ -20,7 +20,9 @@ pub const PROPOSE: &str = "generate_proposal";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProposalConfig {
-    /// Employees from which a company is mid-market, and enterprise.
+    /// Company size (employees) from which a company is mid-market, and enterprise. Set from
+    /// the shared `[agents.company_size]` table, never per agent.
+    #[serde(skip)]
     pub size_thresholds: [f64; 2],
     /// Base rates `[smb, mid_market, enterprise]` per service.
     pub rates: Vec<(String, [f64; 3], String)>,
@@ -49,7 +51,7 @@ impl Default for ProposalConfig {
         let s = |n: &str, r: [f64; 3], b: &str| (n.to_string(), r, b.to_string());
         let m = |n: &str, v: f64| (n.to_string(), v);
         Self {
-            size_thresholds: [50.0, 1000.0],
+            size_thresholds: [50.0, 500.0],
             rates: vec![
                 s("seo_audit", [250_000.0, 500_000.0, 1_200_000.0], "one_time"),
                 s(

@@ -111,27 +111,62 @@ async fn invalid_figures_are_refused_with_the_field() {
 
 #[test]
 fn a_hot_or_warm_lead_hands_off_to_a_proposal() {
+    use seo_agents::workflow::{advance, start};
+    use std::collections::BTreeMap;
     let m = AgentManager::with_config(AgentsConfig::default());
+    let def = m
+        .workflow("lead")
+        .expect("the lead workflow is runnable")
+        .clone();
     let input = json!({"company_name": "Acme", "industry": "SaaS", "company_size": "50-500"});
-    let mut out = seo_agents::AgentOutput {
-        score: Some(72.0),
-        ..Default::default()
+    let first = start(&def, &input);
+    assert_eq!(first.start.len(), 1);
+    assert_eq!(first.start[0].step, "qualify");
+    let outputs = |class: &str| {
+        BTreeMap::from([(
+            "qualify".to_string(),
+            json!({"score": 72.0, "classification": class}),
+        )])
     };
-    out.extra.insert("classification".into(), json!("warm"));
-    let next = m.follow_up("lead_qualification", &input, &out).unwrap();
+    let next = advance(
+        &def,
+        &first.steps,
+        &input,
+        &outputs("warm"),
+        "qualify",
+        true,
+        None,
+    );
+    let step = &next.start[0];
     assert_eq!(
-        (next.agent_id, next.task_type),
+        (step.agent_id.as_str(), step.task_type.as_str()),
         ("proposal_generation", "generate_proposal")
     );
     assert_eq!(
-        next.input,
+        step.input,
         json!({"company_name": "Acme", "industry": "SaaS", "company_size": "50-500", "lead_score": 72.0, "lead_class": "warm"})
     );
     assert!(
-        m.validate(next.agent_id, next.task_type, &next.input)
+        m.validate(&step.agent_id, &step.task_type, &step.input)
             .is_ok(),
         "the hand-off is a valid proposal input"
     );
-    out.extra.insert("classification".into(), json!("cold"));
-    assert!(m.follow_up("lead_qualification", &input, &out).is_none());
+    let cold = advance(
+        &def,
+        &first.steps,
+        &input,
+        &outputs("cold"),
+        "qualify",
+        true,
+        None,
+    );
+    assert!(cold.start.is_empty());
+    assert_eq!(cold.status, seo_domain::RunStatus::Completed);
+    assert!(
+        cold.steps["proposal"]
+            .reason
+            .as_ref()
+            .unwrap()
+            .contains("\"cold\"")
+    );
 }

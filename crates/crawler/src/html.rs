@@ -50,10 +50,14 @@ pub struct PageFacts {
     pub word_count: usize,
     /// Hash of the normalised body text (duplicate detection).
     pub text_hash: u64,
-    /// Links.
+    /// Links (at most the crawl's `max_links_per_page`).
     pub links: Vec<Link>,
-    /// Images.
+    /// Links on the page, kept or not.
+    pub links_total: usize,
+    /// Images (at most the crawl's `max_images_per_page`).
     pub images: Vec<Image>,
+    /// Images on the page, kept or not.
+    pub images_total: usize,
     /// `hreflang` alternates: (code, absolute URL).
     pub hreflang: Vec<(String, String)>,
     /// JSON-LD blocks: `Ok(types)` when valid JSON, `Err(message)` otherwise.
@@ -106,6 +110,12 @@ fn collect_json_types(v: &serde_json::Value, out: &mut Vec<String>) {
 
 /// Reads the facts of one page.
 pub fn extract(html: &str, base: &Url) -> PageFacts {
+    extract_capped(html, base, usize::MAX, usize::MAX)
+}
+
+/// [`extract`], keeping at most `max_links` links and `max_images` images (a hostile page
+/// with a million anchors costs a count, not a million stored links).
+pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usize) -> PageFacts {
     let doc = Html::parse_document(html);
     let mut f = PageFacts::default();
     let text_of = |e: scraper::ElementRef<'_>| {
@@ -211,6 +221,10 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
     if let Some(s) = sel("a[href]") {
         for a in doc.select(&s) {
             if let Some(u) = a.value().attr("href").and_then(|h| resolve(base, h)) {
+                f.links_total += 1;
+                if f.links.len() >= max_links {
+                    continue;
+                }
                 let nofollow = a
                     .value()
                     .attr("rel")
@@ -225,6 +239,10 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
     }
     if let Some(s) = sel("img") {
         for i in doc.select(&s) {
+            f.images_total += 1;
+            if f.images.len() >= max_images {
+                continue;
+            }
             let src = i
                 .value()
                 .attr("src")

@@ -35,8 +35,15 @@ pub struct CrawlConfig {
     pub max_depth: u32,
     /// Requests in flight at once.
     pub concurrency: usize,
-    /// Least time between two requests to the host (robots.txt `Crawl-delay` wins, up to 5 s).
+    /// Least time between two requests to the host (robots.txt `Crawl-delay` wins, up to
+    /// `max_crawl_delay_ms`).
     pub per_host_delay_ms: u64,
+    /// Longest `Crawl-delay` honoured.
+    pub max_crawl_delay_ms: u64,
+    /// Links kept per page (the rest are counted, not stored).
+    pub max_links_per_page: usize,
+    /// Images kept per page (the rest are counted, not stored).
+    pub max_images_per_page: usize,
     /// Time allowed for one request, body included.
     pub timeout_ms: u64,
     /// Bytes read of one body; the rest is dropped and the page marked truncated.
@@ -56,6 +63,9 @@ impl Default for CrawlConfig {
             max_depth: 5,
             concurrency: 8,
             per_host_delay_ms: 0,
+            max_crawl_delay_ms: 5_000,
+            max_links_per_page: 1_000,
+            max_images_per_page: 500,
             timeout_ms: 10_000,
             max_body_bytes: 5 * 1024 * 1024,
             max_redirects: 10,
@@ -318,10 +328,13 @@ impl Crawl {
                     if page.is_html() && current.host_str() == Some(self.host.as_str()) {
                         let base = current.clone();
                         let text = String::from_utf8_lossy(&f.body).into_owned();
-                        page.facts =
-                            tokio::task::spawn_blocking(move || html::extract(&text, &base))
-                                .await
-                                .ok();
+                        let (links, images) =
+                            (self.cfg.max_links_per_page, self.cfg.max_images_per_page);
+                        page.facts = tokio::task::spawn_blocking(move || {
+                            html::extract_capped(&text, &base, links, images)
+                        })
+                        .await
+                        .ok();
                     }
                     break;
                 }
@@ -418,9 +431,11 @@ fn normalise(u: &Url) -> String {
     u.to_string()
 }
 
-/// Crawls the site at `start`.
-pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
-    let began = Instant::now();
+/// The rule every crawl starts with, for anyone who must decide before crawling (a campaign
+/// start): an absolute http(s) URL with a host, and — unless `allow_private` — a host that
+/// is not a private, loopback or link-local address or name and that resolves to a public
+/// address. Returns the parsed URL.
+pub async fn check_target(start: &str, allow_private: bool) -> Result<Url, CrawlError> {
     let start_url =
         Url::parse(start.trim()).map_err(|e| CrawlError::InvalidUrl(format!("{start}: {e}")))?;
     if !matches!(start_url.scheme(), "http" | "https") {
@@ -428,16 +443,26 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
             "{start}: only http and https are crawled"
         )));
     }
-    let host = start_url
-        .host_str()
-        .ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?
-        .to_string();
-    if !cfg.allow_private {
+    if start_url.host_str().is_none_or(str::is_empty) {
+        return Err(CrawlError::InvalidUrl(format!("{start}: no host")));
+    }
+    if !allow_private {
         net::check_url_host(&start_url).map_err(CrawlError::Refused)?;
         net::check_resolves_public(&start_url)
             .await
             .map_err(CrawlError::Refused)?;
     }
+    Ok(start_url)
+}
+
+/// Crawls the site at `start`.
+pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
+    let began = Instant::now();
+    let start_url = check_target(start, cfg.allow_private).await?;
+    let host = start_url
+        .host_str()
+        .ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?
+        .to_string();
     let mut builder = reqwest::Client::builder()
         .user_agent(cfg.user_agent.clone())
         .redirect(reqwest::redirect::Policy::none())
@@ -478,7 +503,12 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         .map(|t| Robots::parse(t, &agent_token))
         .unwrap_or_default();
     if let Some(d) = crawl.robots.crawl_delay {
-        crawl.delay = crawl.delay.max(Duration::from_secs_f64(d.clamp(0.0, 5.0)));
+        // `Robots` keeps only finite, non-negative delays; `try_` keeps even a future
+        // change from turning hostile text into a panic.
+        let capped =
+            Duration::try_from_secs_f64(d.clamp(0.0, cfg.max_crawl_delay_ms as f64 / 1000.0))
+                .unwrap_or(Duration::ZERO);
+        crawl.delay = crawl.delay.max(capped);
     }
     let (llms_txt, _) = crawl.file(at("/llms.txt")?).await;
 

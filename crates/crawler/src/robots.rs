@@ -58,8 +58,11 @@ impl Robots {
                 }
                 "crawl-delay" => {
                     in_agents = false;
-                    if let (Some(g), Ok(d)) = (groups.last_mut(), value.parse::<f64>()) {
-                        g.2 = Some(d);
+                    // Only a finite, non-negative number of seconds is a delay; `NaN`,
+                    // `inf`, `-1` or words are an invalid line, never a value we compute with.
+                    match (groups.last_mut(), value.parse::<f64>()) {
+                        (Some(g), Ok(d)) if d.is_finite() && d >= 0.0 => g.2 = Some(d),
+                        _ => invalid += 1,
                     }
                 }
                 "sitemap" => sitemaps.push(value),
@@ -140,6 +143,10 @@ mod tests {
             "our own group replaces the * group"
         );
         assert_eq!(ours.crawl_delay, Some(0.5));
+        for bad in ["NaN", "inf", "-1", "-inf", "soon", "1e400"] {
+            let r = Robots::parse(&format!("User-agent: *\nCrawl-delay: {bad}\n"), "x");
+            assert_eq!((r.crawl_delay, r.invalid_lines), (None, 1), "{bad}");
+        }
         assert_eq!(ours.sitemaps, vec!["https://x.test/sitemap.xml"]);
         assert_eq!(ours.invalid_lines, 1);
         let other = Robots::parse(text, "otherbot");

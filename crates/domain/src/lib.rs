@@ -10,6 +10,7 @@ pub mod page;
 pub mod task;
 pub mod user;
 pub mod validation;
+pub mod workflow;
 
 pub use campaign::{
     Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignInput, CampaignPatch,
@@ -19,9 +20,12 @@ pub use client::{
     Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount,
 };
 pub use page::{Page, PageRequest};
-pub use task::{NewTask, Task, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus};
+pub use task::{
+    NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus,
+};
 pub use user::{NewUser, Role, User, UserChanges, UserInput, UserPatch};
 pub use validation::{FieldError, ValidationErrors};
+pub use workflow::{NewWorkflowRun, RunFilter, RunStatus, StepState, StepStatus, WorkflowRun};
 
 /// Deserialises a field that distinguishes "absent" (`None`, via `#[serde(default)]`)
 /// from "explicitly null" (`Some(None)`), for partial updates.

@@ -143,7 +143,8 @@ pub struct Task {
     pub priority: TaskPriority,
     pub status: TaskStatus,
     pub output: Option<Value>,
-    pub error: Option<String>,
+    /// Why the task failed (or why its last attempt failed, while it waits for a retry).
+    pub error: Option<TaskError>,
     pub progress: i32,
     pub campaign_id: Option<Uuid>,
     pub client_id: Option<Uuid>,
@@ -155,6 +156,33 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The workflow run this task is a step of.
+    #[serde(default)]
+    pub workflow_run_id: Option<Uuid>,
+    /// Its step id in that run's workflow.
+    #[serde(default)]
+    pub workflow_step: Option<String>,
+}
+
+/// Why a task (or its last attempt) failed: a stable snake_case `code` and a message.
+/// Never a backtrace or internal text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskError {
+    /// e.g. `agent_failed`, `agent_panic`, `timed_out`, `worker_lost`, `transient_failure`.
+    pub code: String,
+    /// Human text.
+    pub message: String,
+}
+
+impl TaskError {
+    /// An error with `code` and `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
 }
 
 /// Default time a task may run before it is stopped as timed out.
@@ -292,6 +320,20 @@ pub struct TaskStats {
     pub tasks_24h: i64,
     /// Completed ÷ finished, in percent; `None` before anything finished.
     pub completion_rate: Option<f64>,
+}
+
+/// The success rate, everywhere it appears: completed ÷ (completed + failed + timed out),
+/// as a fraction 0–1. Cancelled runs are excluded (a user stopped them; the agent did not
+/// fail). `None` before anything finished.
+///
+/// ```
+/// assert_eq!(seo_domain::task::success_rate(3, 1, 0), Some(0.75));
+/// assert_eq!(seo_domain::task::success_rate(0, 0, 0), None);
+/// ```
+pub fn success_rate(completed: u64, failed: u64, timed_out: u64) -> Option<f64> {
+    let finished = completed.saturating_add(failed).saturating_add(timed_out);
+    #[allow(clippy::cast_precision_loss)]
+    (finished > 0).then(|| completed as f64 / finished as f64)
 }
 
 #[cfg(test)]

@@ -83,11 +83,15 @@ async fn run(label: &str, db: Database) {
         workers.push(tokio::spawn(async move {
             let name = format!("bench-{w}");
             while let Some(c) = db
-                .claim_task(&name, std::time::Duration::from_secs(30))
+                .claim_task(
+                    &name,
+                    std::time::Duration::from_secs(30),
+                    &["noop".to_string()],
+                )
                 .await
                 .unwrap()
             {
-                db.complete_task(c.task.id, &name, &serde_json::json!({}))
+                db.complete_task(c.task.id, &name, &serde_json::json!({}), None)
                     .await
                     .unwrap()
                     .unwrap();

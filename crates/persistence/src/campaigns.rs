@@ -9,11 +9,12 @@ use diesel::sql_types::{Double, Nullable};
 use diesel_async::RunQueryDsl;
 use seo_domain::{
     Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignStats, CampaignStatus,
-    CampaignType, Page, PageRequest,
+    CampaignType, NewTask, Page, PageRequest, Task,
 };
 use uuid::Uuid;
 
-use crate::schema::campaigns;
+use crate::schema::{campaigns, tasks};
+use crate::tasks::{TaskRow, task_not_found};
 use crate::{Database, DbError, DbResult, now, parse_id, utc};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -253,6 +254,62 @@ impl Database {
         Err(DbError::Conflict(
             "the campaign is being changed concurrently; try again".into(),
         ))
+    }
+
+    /// Moves a campaign from `from` to `to` and, in the same transaction, queues `task`
+    /// (e.g. the start-up audit). The write only happens while the campaign still has
+    /// status `from` and, when `domain` is given, that domain (what the caller checked);
+    /// `None` when either changed meanwhile, so the caller decides again.
+    pub async fn apply_campaign_transition(
+        &self,
+        id: Uuid,
+        from: CampaignStatus,
+        to: CampaignStatus,
+        domain: Option<Option<String>>,
+        task: Option<NewTask>,
+    ) -> DbResult<Option<(Campaign, Option<Task>)>> {
+        self.run(move |mut conn| async move {
+            let task_row = task.map(|t| TaskRow::new_pending(t, None)).transpose()?;
+            let sid = id.to_string();
+            let written: Option<(CampaignRow, Option<TaskRow>)> = db_tx!(conn, c => {
+                let target = campaigns::table
+                    .filter(campaigns::id.eq(&sid))
+                    .filter(campaigns::status.eq(from.as_str()))
+                    .into_boxed();
+                let target = match &domain {
+                    Some(Some(d)) => target.filter(campaigns::domain.eq(d.clone())),
+                    Some(None) => target.filter(campaigns::domain.is_null()),
+                    None => target,
+                };
+                let ids: Vec<String> = target.select(campaigns::id).load(c).await?;
+                if ids.is_empty() {
+                    return Ok(None);
+                }
+                let row: CampaignRow = diesel::update(
+                    campaigns::table.filter(campaigns::id.eq(&sid)).filter(campaigns::status.eq(from.as_str())),
+                )
+                .set((campaigns::status.eq(to.as_str()), campaigns::updated_at.eq(now())))
+                .returning(CampaignRow::as_returning())
+                .get_result(c)
+                .await?;
+                let task = match &task_row {
+                    Some(t) => Some(
+                        diesel::insert_into(tasks::table)
+                            .values(t)
+                            .returning(TaskRow::as_returning())
+                            .get_result(c)
+                            .await
+                            .map_err(task_not_found)?,
+                    ),
+                    None => None,
+                };
+                Ok(Some((row, task)))
+            })?;
+            written
+                .map(|(c, t)| Ok((c.into_domain()?, t.map(TaskRow::into_domain).transpose()?)))
+                .transpose()
+        })
+        .await
     }
 
     /// Counts by status and type, and budget totals.

@@ -231,6 +231,110 @@ macro_rules! db_run {
     };
 }
 
+/// Runs `$body` in one transaction on whichever backend `$conn` holds: `BEGIN IMMEDIATE` on
+/// SQLite (the write lock is taken up front, so two writers never deadlock upgrading a read
+/// lock), a plain transaction on PostgreSQL. `$c` is the typed connection inside the body,
+/// which evaluates to `Result<_, DbError>` (`return` and `?` leave the body); an `Err` rolls
+/// everything back. A connection left inside a transaction by a panic is discarded by the
+/// pool (diesel-async reports it broken), never reused.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! db_tx {
+    ($conn:ident, $c:ident => $body:block) => {
+        match &mut $conn {
+            $crate::db::DbConn::Sqlite(obj) => {
+                let $c: &mut $crate::db::SqliteConn = &mut **obj;
+                $crate::db::sqlite_begin_immediate($c).await?;
+                let result: Result<_, $crate::DbError> = async { $body }.await;
+                $crate::db::sqlite_end($c, result).await
+            }
+            $crate::db::DbConn::Pg(obj) => {
+                let $c: &mut diesel_async::AsyncPgConnection = &mut **obj;
+                $crate::db::pg_begin($c).await?;
+                let result: Result<_, $crate::DbError> = async { $body }.await;
+                $crate::db::pg_end($c, result).await
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+pub async fn sqlite_begin_immediate(c: &mut SqliteConn) -> DbResult<()> {
+    c.spawn_blocking(|inner| {
+        diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+    })
+    .await?;
+    Ok(())
+}
+
+#[doc(hidden)]
+pub async fn sqlite_end<T>(c: &mut SqliteConn, result: DbResult<T>) -> DbResult<T> {
+    use diesel_async::TransactionManager;
+    type Tm = diesel_async::sync_connection_wrapper::SyncTransactionManagerWrapper<
+        diesel::connection::AnsiTransactionManager,
+    >;
+    match result {
+        Ok(v) => {
+            Tm::commit_transaction(c).await?;
+            Ok(v)
+        }
+        Err(e) => {
+            Tm::rollback_transaction(c).await?;
+            Err(e)
+        }
+    }
+}
+
+#[doc(hidden)]
+pub async fn pg_begin(c: &mut AsyncPgConnection) -> DbResult<()> {
+    use diesel_async::TransactionManager;
+    diesel_async::AnsiTransactionManager::begin_transaction(c).await?;
+    Ok(())
+}
+
+#[doc(hidden)]
+pub async fn pg_end<T>(c: &mut AsyncPgConnection, result: DbResult<T>) -> DbResult<T> {
+    use diesel_async::TransactionManager;
+    match result {
+        Ok(v) => {
+            diesel_async::AnsiTransactionManager::commit_transaction(c).await?;
+            Ok(v)
+        }
+        Err(e) => {
+            diesel_async::AnsiTransactionManager::rollback_transaction(c).await?;
+            Err(e)
+        }
+    }
+}
+
+/// The database server's clock plus `plus`, as SQL text of a timestamp in the stored form
+/// (naive UTC). Leases and `run_after` are computed and compared with it, so instances
+/// whose own clocks disagree still agree on when a lease has run out.
+pub(crate) fn db_clock_sql(conn: &DbConn, plus: Duration) -> String {
+    // Milliseconds as an integer literal: our own number, never text from a request.
+    let ms = u64::try_from(plus.as_millis()).unwrap_or(u64::MAX / 2);
+    match conn {
+        DbConn::Sqlite(_) => format!(
+            "strftime('%Y-%m-%d %H:%M:%f', 'now', '+{}.{:03} seconds')",
+            ms / 1000,
+            ms % 1000
+        ),
+        DbConn::Pg(_) => format!(
+            "((now() AT TIME ZONE 'UTC') + make_interval(secs => {}.{:03}))",
+            ms / 1000,
+            ms % 1000
+        ),
+    }
+}
+
+/// [`db_clock_sql`] as a diesel expression of type `Timestamp`.
+pub(crate) fn db_clock(
+    conn: &DbConn,
+    plus: Duration,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamp> {
+    diesel::dsl::sql::<diesel::sql_types::Timestamp>(&db_clock_sql(conn, plus))
+}
+
 /// Connection-pool occupancy, for health output and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct PoolState {
@@ -257,6 +361,9 @@ pub struct Database {
     pool: DbPool,
     rt: Handle,
     url: DatabaseUrl,
+    /// Added to this process's clock where it stamps rows (tests inject a skewed clock;
+    /// leases never read it: they use the database's clock).
+    skew: chrono::TimeDelta,
 }
 
 impl std::fmt::Debug for Database {
@@ -280,6 +387,7 @@ impl Database {
             pool,
             rt: Handle::current(),
             url: url.clone(),
+            skew: chrono::TimeDelta::zero(),
         };
         let deadline = Instant::now() + opts.startup_timeout;
         let mut delay = Duration::from_millis(100);
@@ -300,6 +408,19 @@ impl Database {
                 }
             }
         }
+    }
+
+    /// The same database seen by a process whose clock is off by `skew` (for tests of
+    /// clock independence: an instance with a wrong clock must not steal leased tasks).
+    pub fn with_clock_skew(&self, skew: chrono::TimeDelta) -> Self {
+        let mut db = self.clone();
+        db.skew = skew;
+        db
+    }
+
+    /// This process's (possibly skewed) now, as stored.
+    pub(crate) fn app_now(&self) -> chrono::NaiveDateTime {
+        crate::now() + self.skew
     }
 
     /// The backend in use.

@@ -27,6 +27,7 @@ mod schema;
 mod settings;
 mod tasks;
 mod users;
+mod workflows;
 
 pub use analytics::BusinessSummary;
 pub use db::{
@@ -36,6 +37,7 @@ pub use db::{
 pub use error::{DbError, DbResult};
 pub use queue::{Claimed, ExpiredOutcome, QueueHealth};
 pub use users::UserCredentials;
+pub use workflows::{Advance, Advancer, Finished};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 

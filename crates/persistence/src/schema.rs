@@ -83,6 +83,25 @@ diesel::table! {
         updated_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        workflow_run_id -> Nullable<Text>,
+        workflow_step -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    workflow_runs (id) {
+        id -> Text,
+        workflow_id -> Text,
+        status -> Text,
+        input -> Text,
+        steps -> Text,
+        client_id -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -95,4 +114,11 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
-diesel::allow_tables_to_appear_in_same_query!(users, clients, campaigns, tasks, app_settings);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    clients,
+    campaigns,
+    tasks,
+    app_settings,
+    workflow_runs
+);

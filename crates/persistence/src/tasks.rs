@@ -16,7 +16,10 @@ use uuid::Uuid;
 use crate::schema::tasks;
 use crate::{Database, DbError, DbResult, now, parse_id, parse_opt_id, utc};
 
-#[derive(Queryable, QueryableByName, Selectable, Insertable)]
+/// `run_after` of a task that may run at once: earlier than any clock's now.
+pub(crate) const NOT_BEFORE_ANY: NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
+
+#[derive(Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = tasks)]
 pub(crate) struct TaskRow {
     pub id: String,
@@ -43,9 +46,46 @@ pub(crate) struct TaskRow {
     pub updated_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    pub workflow_run_id: Option<String>,
+    pub workflow_step: Option<String>,
 }
 
 impl TaskRow {
+    /// The row of a new pending task, optionally a step of a workflow run.
+    pub(crate) fn new_pending(new: NewTask, step: Option<(Uuid, String)>) -> DbResult<Self> {
+        let ts = now();
+        let (run, step) = step.map_or((None, None), |(r, s)| (Some(r.to_string()), Some(s)));
+        Ok(TaskRow {
+            id: Uuid::new_v4().to_string(),
+            agent_id: new.agent_id,
+            task_type: new.task_type,
+            input: serde_json::to_string(&new.input)?,
+            priority: new.priority.rank(),
+            status: TaskStatus::Pending.as_str().to_string(),
+            output: None,
+            error: None,
+            progress: 0,
+            campaign_id: new.campaign_id.map(|v| v.to_string()),
+            client_id: new.client_id.map(|v| v.to_string()),
+            parent_id: new.parent_id.map(|v| v.to_string()),
+            created_by: new.created_by.map(|v| v.to_string()),
+            attempts: 0,
+            max_attempts: new.max_attempts,
+            timeout_seconds: new.timeout_seconds,
+            lease_owner: None,
+            lease_expires_at: None,
+            // "Not before": a new task may run at once, whatever any clock says.
+            run_after: NOT_BEFORE_ANY,
+            duration_ms: None,
+            created_at: ts,
+            updated_at: ts,
+            started_at: None,
+            finished_at: None,
+            workflow_run_id: run,
+            workflow_step: step,
+        })
+    }
+
     pub(crate) fn into_domain(self) -> DbResult<Task> {
         Ok(Task {
             id: parse_id(&self.id)?,
@@ -61,7 +101,7 @@ impl TaskRow {
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()?,
-            error: self.error,
+            error: self.error.as_deref().map(decode_error),
             progress: self.progress,
             campaign_id: parse_opt_id(self.campaign_id.as_deref())?,
             client_id: parse_opt_id(self.client_id.as_deref())?,
@@ -73,8 +113,20 @@ impl TaskRow {
             created_at: utc(self.created_at),
             started_at: self.started_at.map(utc),
             finished_at: self.finished_at.map(utc),
+            workflow_run_id: parse_opt_id(self.workflow_run_id.as_deref())?,
+            workflow_step: self.workflow_step,
         })
     }
+}
+
+/// The stored form of a task error (JSON text).
+pub(crate) fn encode_error(e: &seo_domain::TaskError) -> String {
+    serde_json::to_string(e).unwrap_or_else(|_| e.message.clone())
+}
+
+/// A stored task error; text from before errors had codes reads as `failed`.
+fn decode_error(text: &str) -> seo_domain::TaskError {
+    serde_json::from_str(text).unwrap_or_else(|_| seo_domain::TaskError::new("failed", text))
 }
 
 pub(crate) fn task_not_found(e: diesel::result::Error) -> DbError {
@@ -92,38 +144,49 @@ impl Database {
     /// Enqueues a new pending task.
     pub async fn create_task(&self, new: NewTask) -> DbResult<Task> {
         self.run(move |mut conn| async move {
-            let ts = now();
-            let row = TaskRow {
-                id: Uuid::new_v4().to_string(),
-                agent_id: new.agent_id,
-                task_type: new.task_type,
-                input: serde_json::to_string(&new.input)?,
-                priority: new.priority.rank(),
-                status: TaskStatus::Pending.as_str().to_string(),
-                output: None,
-                error: None,
-                progress: 0,
-                campaign_id: new.campaign_id.map(|v| v.to_string()),
-                client_id: new.client_id.map(|v| v.to_string()),
-                parent_id: new.parent_id.map(|v| v.to_string()),
-                created_by: new.created_by.map(|v| v.to_string()),
-                attempts: 0,
-                max_attempts: new.max_attempts,
-                timeout_seconds: new.timeout_seconds,
-                lease_owner: None,
-                lease_expires_at: None,
-                run_after: ts,
-                duration_ms: None,
-                created_at: ts,
-                updated_at: ts,
-                started_at: None,
-                finished_at: None,
-            };
+            let row = TaskRow::new_pending(new, None)?;
             let row: TaskRow = db_run!(conn, c => {
                 diesel::insert_into(tasks::table).values(&row).returning(TaskRow::as_returning()).get_result(c).await
             })
             .map_err(task_not_found)?;
             row.into_domain()
+        })
+        .await
+    }
+
+    /// The newest completed task of `agent_id` matching the given task type, client and
+    /// campaign (what an agent reads as "the last result of another agent").
+    pub async fn latest_completed_task(
+        &self,
+        agent_id: &str,
+        task_type: Option<&str>,
+        client_id: Option<Uuid>,
+        campaign_id: Option<Uuid>,
+    ) -> DbResult<Option<Task>> {
+        let agent_id = agent_id.to_string();
+        let task_type = task_type.map(str::to_string);
+        self.run(move |mut conn| async move {
+            let row: Option<TaskRow> = db_run!(conn, c => {
+                let mut q = tasks::table
+                    .filter(tasks::agent_id.eq(agent_id.clone()))
+                    .filter(tasks::status.eq("completed"))
+                    .into_boxed();
+                if let Some(t) = &task_type {
+                    q = q.filter(tasks::task_type.eq(t.clone()));
+                }
+                if let Some(id) = client_id {
+                    q = q.filter(tasks::client_id.eq(id.to_string()));
+                }
+                if let Some(id) = campaign_id {
+                    q = q.filter(tasks::campaign_id.eq(id.to_string()));
+                }
+                q.select(TaskRow::as_select())
+                    .order((tasks::finished_at.desc(), tasks::id.desc()))
+                    .first(c)
+                    .await
+                    .optional()
+            })?;
+            row.map(TaskRow::into_domain).transpose()
         })
         .await
     }

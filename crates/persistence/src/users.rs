@@ -183,6 +183,63 @@ impl Database {
         .await
     }
 
+    /// Writes the editable fields of a user unless that would leave no active admin: the
+    /// check and the write are one conditional statement (on PostgreSQL after locking the
+    /// admin rows in id order), so two admins demoting each other at once cannot both
+    /// succeed. `Conflict` when refused, `NotFound` when there is no such user.
+    pub async fn update_user_keeping_an_admin(&self, id: Uuid, ch: UserChanges) -> DbResult<User> {
+        let keeps_rights = ch.role == Role::Admin && ch.is_active;
+        self.run(move |mut conn| async move {
+            let lock = admin_lock_sql(&conn);
+            let sid = id.to_string();
+            let row: Option<UserRow> = db_tx!(conn, c => {
+                if let Some(l) = lock {
+                    diesel::sql_query(l).execute(c).await?;
+                }
+                Ok(diesel::update(users::table.filter(users::id.eq(&sid)).filter(another_admin_guard(keeps_rights, &sid)))
+                    .set((
+                        users::email.eq(&ch.email),
+                        users::full_name.eq(&ch.full_name),
+                        users::role.eq(ch.role.as_str()),
+                        users::is_active.eq(ch.is_active),
+                        users::updated_at.eq(now()),
+                    ))
+                    .returning(UserRow::as_returning())
+                    .get_result(c)
+                    .await
+                    .optional()?)
+            })?;
+            match row {
+                Some(r) => Ok(r.into_domain()?.0),
+                None => Err(refusal(&mut conn, &sid, "the last active admin cannot be demoted or disabled").await),
+            }
+        })
+        .await
+    }
+
+    /// Deletes a user unless they are the last active admin (one conditional statement, as
+    /// [`Database::update_user_keeping_an_admin`]); tasks they created keep existing.
+    pub async fn delete_user_keeping_an_admin(&self, id: Uuid) -> DbResult<()> {
+        self.run(move |mut conn| async move {
+            let lock = admin_lock_sql(&conn);
+            let sid = id.to_string();
+            let n: usize = db_tx!(conn, c => {
+                if let Some(l) = lock {
+                    diesel::sql_query(l).execute(c).await?;
+                }
+                Ok(diesel::delete(users::table.filter(users::id.eq(&sid)).filter(another_admin_guard(false, &sid)))
+                    .execute(c)
+                    .await?)
+            })?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err(refusal(&mut conn, &sid, "the last active admin cannot be deleted").await)
+            }
+        })
+        .await
+    }
+
     /// Replaces a user's password hash.
     pub async fn set_password_hash(&self, id: Uuid, password_hash: String) -> DbResult<()> {
         self.run(move |mut conn| async move {
@@ -254,5 +311,48 @@ impl Database {
             })?)
         })
         .await
+    }
+}
+
+/// PostgreSQL: lock the active admin rows in id order before a guarded write, so concurrent
+/// guarded writes queue instead of each seeing the other's admin still in place.
+fn admin_lock_sql(conn: &crate::db::DbConn) -> Option<&'static str> {
+    match conn {
+        crate::db::DbConn::Sqlite(_) => None,
+        crate::db::DbConn::Pg(_) => {
+            Some("SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE")
+        }
+    }
+}
+
+/// The write is allowed when the user keeps admin rights, is not an active admin, or
+/// another active admin exists.
+fn another_admin_guard(
+    keeps_rights: bool,
+    id: &str,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>
+    + diesel::query_builder::QueryFragment<diesel::pg::Pg>
+    + Send,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("(")
+        .bind::<diesel::sql_types::Bool, _>(keeps_rights)
+        .sql(" OR NOT (role = 'admin' AND is_active) OR EXISTS (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.is_active AND o.id <> ")
+        .bind::<diesel::sql_types::Text, _>(id.to_string())
+        .sql("))")
+}
+
+/// Why a guarded write changed nothing: the user is missing, or the guard refused.
+async fn refusal(conn: &mut crate::db::DbConn, id: &str, why: &str) -> DbError {
+    let id = id.to_string();
+    let mut conn = conn;
+    let exists: Result<i64, diesel::result::Error> = db_run!(conn, c => {
+        users::table.filter(users::id.eq(&id)).count().get_result(c).await
+    });
+    match exists {
+        Ok(0) => DbError::NotFound("user"),
+        Ok(_) => DbError::Conflict(why.to_string()),
+        Err(e) => e.into(),
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use seo_domain::{NewTask, TaskInput, TaskPriority, TaskStatus};
+use seo_domain::{NewTask, TaskError, TaskInput, TaskPriority, TaskStatus};
 use seo_persistence::{Database, DbError, ExpiredOutcome};
 use serde_json::json;
 
@@ -25,6 +25,15 @@ fn task(priority: TaskPriority, max_attempts: i32) -> NewTask {
 
 const LEASE: Duration = Duration::from_secs(30);
 
+/// The agents "this instance" has.
+fn ours() -> Vec<String> {
+    vec!["a".to_string()]
+}
+
+fn err(message: &str) -> TaskError {
+    TaskError::new("agent_failed", message)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claims_highest_priority_then_oldest() {
     for t in common::backends().await {
@@ -34,13 +43,13 @@ async fn claims_highest_priority_then_oldest() {
         let n2 = db.create_task(task(TaskPriority::Normal, 3)).await.unwrap();
         let urgent = db.create_task(task(TaskPriority::Urgent, 3)).await.unwrap();
         let mut order = Vec::new();
-        while let Some(c) = db.claim_task("w", LEASE).await.unwrap() {
+        while let Some(c) = db.claim_task("w", LEASE, &ours()).await.unwrap() {
             assert_eq!((c.task.status, c.task.attempts), (TaskStatus::Running, 1));
             assert!(c.task.started_at.is_some());
             order.push(c.task.id);
         }
         assert_eq!(order, vec![urgent.id, n1.id, n2.id, low.id], "{}", t.name);
-        let h = db.queue_health().await.unwrap();
+        let h = db.queue_health(&ours()).await.unwrap();
         assert_eq!(
             (h.pending, h.running, h.oldest_pending_age_seconds),
             (0, 4, None)
@@ -53,38 +62,38 @@ async fn only_the_lease_holder_can_finish() {
     for t in common::backends().await {
         let db = &t.db;
         let a = db.create_task(task(TaskPriority::Normal, 3)).await.unwrap();
-        db.claim_task("w1", LEASE).await.unwrap().unwrap();
+        db.claim_task("w1", LEASE, &ours()).await.unwrap().unwrap();
         assert!(db.extend_lease(a.id, "w1", LEASE).await.unwrap());
         assert!(!db.extend_lease(a.id, "intruder", LEASE).await.unwrap());
         assert!(db.set_task_progress(a.id, "w1", 150).await.unwrap());
         assert_eq!(db.get_task(a.id).await.unwrap().progress, 100, "clamped");
         assert!(
-            db.complete_task(a.id, "intruder", &json!({}))
+            db.complete_task(a.id, "intruder", &json!({}), None)
                 .await
                 .unwrap()
                 .is_none()
         );
         let done = db
-            .complete_task(a.id, "w1", &json!({"ok": true}))
+            .complete_task(a.id, "w1", &json!({"ok": true}), None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            (done.status, done.output.clone()),
+            (done.task.status, done.task.output.clone()),
             (TaskStatus::Completed, Some(json!({"ok": true}))),
             "{}",
             t.name
         );
-        assert!(done.finished_at.is_some());
+        assert!(done.task.finished_at.is_some());
         assert!(
-            db.complete_task(a.id, "w1", &json!({"again": 1}))
+            db.complete_task(a.id, "w1", &json!({"again": 1}), None)
                 .await
                 .unwrap()
                 .is_none(),
             "finished once"
         );
         assert!(
-            db.fail_task(a.id, "w1", "late", None)
+            db.fail_task(a.id, "w1", &err("late"), None, None)
                 .await
                 .unwrap()
                 .is_none()
@@ -102,7 +111,10 @@ async fn expired_lease_is_claimed_again_until_attempts_run_out() {
         let db = &t.db;
         let a = db.create_task(task(TaskPriority::Normal, 2)).await.unwrap();
         let short = Duration::from_millis(1);
-        db.claim_task("dead-1", short).await.unwrap().unwrap();
+        db.claim_task("dead-1", short, &ours())
+            .await
+            .unwrap()
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
         let out = db.requeue_expired().await.unwrap();
         assert!(
@@ -112,12 +124,16 @@ async fn expired_lease_is_claimed_again_until_attempts_run_out() {
         );
         // The dead worker cannot finish it any more.
         assert!(
-            db.complete_task(a.id, "dead-1", &json!({}))
+            db.complete_task(a.id, "dead-1", &json!({}), None)
                 .await
                 .unwrap()
                 .is_none()
         );
-        let again = db.claim_task("dead-2", short).await.unwrap().unwrap();
+        let again = db
+            .claim_task("dead-2", short, &ours())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((again.task.id, again.task.attempts), (a.id, 2));
         tokio::time::sleep(Duration::from_millis(20)).await;
         let out = db.requeue_expired().await.unwrap();
@@ -125,13 +141,14 @@ async fn expired_lease_is_claimed_again_until_attempts_run_out() {
             matches!(&out[..], [ExpiredOutcome::Failed(x)] if x.status == TaskStatus::Failed),
             "max_attempts honoured"
         );
-        assert!(db.claim_task("w", LEASE).await.unwrap().is_none());
+        assert!(db.claim_task("w", LEASE, &ours()).await.unwrap().is_none());
         assert!(
             db.get_task(a.id)
                 .await
                 .unwrap()
                 .error
                 .unwrap()
+                .message
                 .contains("lease expired")
         );
         assert!(
@@ -146,48 +163,49 @@ async fn failures_retry_with_backoff_then_fail() {
     for t in common::backends().await {
         let db = &t.db;
         let a = db.create_task(task(TaskPriority::Normal, 2)).await.unwrap();
-        db.claim_task("w", LEASE).await.unwrap().unwrap();
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
         let r = db
             .fail_task(
                 a.id,
                 "w",
-                "connection reset",
+                &err("connection reset"),
                 Some(Duration::from_secs(3600)),
+                None,
             )
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(r.status, TaskStatus::Pending, "{}", t.name);
+        assert_eq!(r.task.status, TaskStatus::Pending, "{}", t.name);
         assert!(
-            db.claim_task("w", LEASE).await.unwrap().is_none(),
+            db.claim_task("w", LEASE, &ours()).await.unwrap().is_none(),
             "not runnable before its backoff"
         );
         let b = db.create_task(task(TaskPriority::Normal, 2)).await.unwrap();
-        db.claim_task("w", LEASE).await.unwrap().unwrap();
-        db.fail_task(b.id, "w", "flaky", Some(Duration::ZERO))
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
+        db.fail_task(b.id, "w", &err("flaky"), Some(Duration::ZERO), None)
             .await
             .unwrap()
             .unwrap();
-        let c = db.claim_task("w", LEASE).await.unwrap().unwrap();
+        let c = db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
         assert_eq!((c.task.id, c.task.attempts), (b.id, 2));
         let f = db
-            .fail_task(b.id, "w", "flaky again", Some(Duration::ZERO))
+            .fail_task(b.id, "w", &err("flaky again"), Some(Duration::ZERO), None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            (f.status, f.error.as_deref()),
-            (TaskStatus::Failed, Some("flaky again")),
+            (f.task.status, f.task.error.map(|e| e.message)),
+            (TaskStatus::Failed, Some("flaky again".to_string())),
             "no attempts left"
         );
         let tm = db.create_task(task(TaskPriority::Normal, 3)).await.unwrap();
-        db.claim_task("w", LEASE).await.unwrap().unwrap();
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
         let to = db
-            .time_out_task(tm.id, "w", "exceeded 300 s")
+            .time_out_task(tm.id, "w", &err("exceeded 300 s"), None)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(to.status, TaskStatus::TimedOut);
+        assert_eq!(to.task.status, TaskStatus::TimedOut);
     }
 }
 
@@ -197,7 +215,7 @@ async fn cancel_pending_and_running() {
         let db = &t.db;
         let p = db.create_task(task(TaskPriority::Low, 3)).await.unwrap();
         let r = db.create_task(task(TaskPriority::Urgent, 3)).await.unwrap();
-        db.claim_task("w", LEASE).await.unwrap().unwrap();
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
         assert_eq!(
             db.cancel_task(p.id).await.unwrap().status,
             TaskStatus::Cancelled,
@@ -213,7 +231,7 @@ async fn cancel_pending_and_running() {
             "the worker learns it lost the task"
         );
         assert!(
-            db.complete_task(r.id, "w", &json!({}))
+            db.complete_task(r.id, "w", &json!({}), None)
                 .await
                 .unwrap()
                 .is_none()
@@ -226,7 +244,7 @@ async fn cancel_pending_and_running() {
             db.cancel_task(uuid::Uuid::new_v4()).await,
             Err(DbError::NotFound("task"))
         ));
-        assert!(db.claim_task("w", LEASE).await.unwrap().is_none());
+        assert!(db.claim_task("w", LEASE, &ours()).await.unwrap().is_none());
     }
 }
 
@@ -235,14 +253,14 @@ async fn shutdown_releases_without_spending_an_attempt() {
     for t in common::backends().await {
         let db = &t.db;
         let a = db.create_task(task(TaskPriority::Normal, 1)).await.unwrap();
-        db.claim_task("w", LEASE).await.unwrap().unwrap();
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
         let released = db.release_worker_tasks("w").await.unwrap();
         assert_eq!(released.len(), 1, "{}", t.name);
         assert_eq!(
             (released[0].status, released[0].attempts),
             (TaskStatus::Pending, 0)
         );
-        let again = db.claim_task("w2", LEASE).await.unwrap().unwrap();
+        let again = db.claim_task("w2", LEASE, &ours()).await.unwrap().unwrap();
         assert_eq!((again.task.id, again.task.attempts), (a.id, 1));
     }
 }
@@ -258,9 +276,9 @@ async fn racing_claimers_take_each_task_exactly_once() {
         let claimer = |db: Database, name: &'static str| {
             tokio::spawn(async move {
                 let mut got = Vec::new();
-                while let Some(c) = db.claim_task(name, LEASE).await.unwrap() {
+                while let Some(c) = db.claim_task(name, LEASE, &ours()).await.unwrap() {
                     got.push(c.task.id);
-                    db.complete_task(c.task.id, name, &json!({"by": name}))
+                    db.complete_task(c.task.id, name, &json!({"by": name}), None)
                         .await
                         .unwrap()
                         .unwrap();
@@ -278,5 +296,103 @@ async fn racing_claimers_take_each_task_exactly_once() {
             1000
         );
         eprintln!("{}: claimer a took {}, b took {}", t.name, a.len(), b.len());
+    }
+}
+
+/// A worker claims only tasks of agents its instance has; the others wait (counted as
+/// unclaimable) instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_of_agents_this_instance_lacks_wait() {
+    for t in common::backends().await {
+        let db = &t.db;
+        let mut other = task(TaskPriority::Urgent, 3);
+        other.agent_id = "not_here".into();
+        let foreign = db.create_task(other).await.unwrap();
+        let mine = db.create_task(task(TaskPriority::Low, 3)).await.unwrap();
+        let c = db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
+        assert_eq!(
+            c.task.id, mine.id,
+            "{}: the urgent foreign task is skipped",
+            t.name
+        );
+        assert!(db.claim_task("w", LEASE, &ours()).await.unwrap().is_none());
+        assert!(db.claim_task("w", LEASE, &[]).await.unwrap().is_none());
+        let h = db.queue_health(&ours()).await.unwrap();
+        assert_eq!((h.pending, h.unclaimable), (1, 1));
+        assert_eq!(
+            db.get_task(foreign.id).await.unwrap().status,
+            TaskStatus::Pending
+        );
+        let there = db
+            .claim_task("elsewhere", LEASE, &["not_here".to_string()])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(there.task.id, foreign.id);
+    }
+}
+
+/// Leases live on the database's clock: an instance whose own clock runs an hour ahead
+/// neither re-queues nor claims a task another instance holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skewed_instance_does_not_steal_a_running_task() {
+    for t in common::backends().await {
+        let db = &t.db;
+        let ahead = db.with_clock_skew(chrono::TimeDelta::hours(1));
+        let behind = db.with_clock_skew(chrono::TimeDelta::hours(-1));
+        let a = db.create_task(task(TaskPriority::Normal, 3)).await.unwrap();
+        db.claim_task("honest", LEASE, &ours())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            ahead.requeue_expired().await.unwrap().is_empty(),
+            "{}",
+            t.name
+        );
+        assert!(
+            ahead
+                .claim_task("ahead", LEASE, &ours())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let running = db.get_task(a.id).await.unwrap();
+        assert_eq!(running.status, TaskStatus::Running);
+        assert!(
+            db.extend_lease(a.id, "honest", LEASE).await.unwrap(),
+            "still the holder"
+        );
+        // A task created by a clock that runs behind is runnable at once everywhere.
+        let late = behind
+            .create_task(task(TaskPriority::Urgent, 3))
+            .await
+            .unwrap();
+        let c = ahead
+            .claim_task("ahead", LEASE, &ours())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.task.id, late.id);
+        // A retry delay is measured on the database's clock too.
+        ahead
+            .fail_task(
+                late.id,
+                "ahead",
+                &err("flaky"),
+                Some(Duration::from_secs(600)),
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            ahead
+                .claim_task("ahead", LEASE, &ours())
+                .await
+                .unwrap()
+                .is_none(),
+            "not runnable before its backoff, whatever this instance's clock says"
+        );
     }
 }

@@ -537,7 +537,14 @@ async fn tasks_crud_filters_and_stats() {
         assert_eq!(e.input, json!({"company": "Acme"}));
 
         let claimed = db
-            .claim_task("w1", std::time::Duration::from_secs(30))
+            .claim_task(
+                "w1",
+                std::time::Duration::from_secs(30),
+                &[
+                    "technical_seo_auditor".to_string(),
+                    "lead_qualification".to_string(),
+                ],
+            )
             .await
             .unwrap()
             .unwrap();
@@ -550,7 +557,7 @@ async fn tasks_crud_filters_and_stats() {
             matches!(db.delete_task(a.id).await, Err(DbError::Conflict(_))),
             "running cannot be deleted"
         );
-        db.complete_task(a.id, "w1", &json!({"score": 91}))
+        db.complete_task(a.id, "w1", &json!({"score": 91}), None)
             .await
             .unwrap()
             .unwrap();

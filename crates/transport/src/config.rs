@@ -24,37 +24,8 @@ pub struct HttpConfig {
     pub metrics_public: bool,
     /// `METRICS_SCRAPE_TOKEN`: a bearer token Prometheus may use for `/metrics` only.
     pub scrape_token: Option<String>,
-    /// Alert rule thresholds.
-    pub alerts: AlertRules,
     /// WebSocket settings.
     pub ws: crate::ws::WsConfig,
-}
-
-/// Thresholds of the alert rules (dashboard and analytics).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AlertRules {
-    /// Machine CPU above this percent.
-    pub cpu_percent: f64,
-    /// Machine memory above this percent.
-    pub memory_percent: f64,
-    /// 5xx share of the last hour's requests above this fraction.
-    pub error_rate: f64,
-    /// An agent's success rate below this fraction …
-    pub agent_success_rate: f64,
-    /// … with at least this many runs.
-    pub agent_min_runs: u64,
-}
-
-impl Default for AlertRules {
-    fn default() -> Self {
-        Self {
-            cpu_percent: 80.0,
-            memory_percent: 85.0,
-            error_rate: 0.05,
-            agent_success_rate: 0.8,
-            agent_min_runs: 5,
-        }
-    }
 }
 
 impl Default for HttpConfig {
@@ -69,7 +40,6 @@ impl Default for HttpConfig {
             max_wait: Duration::from_secs(60),
             metrics_public: false,
             scrape_token: None,
-            alerts: AlertRules::default(),
             ws: crate::ws::WsConfig::default(),
         }
     }

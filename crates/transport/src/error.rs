@@ -204,6 +204,32 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<seo_service::ServiceError> for ApiError {
+    fn from(e: seo_service::ServiceError) -> Self {
+        use seo_service::ServiceError as S;
+        match e {
+            S::Validation(v) => v.into(),
+            S::Invalid {
+                field,
+                code,
+                message,
+            } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_error",
+                "one or more fields are invalid",
+            )
+            .with_details(
+                serde_json::json!({"fields": [{"field": field, "code": code, "message": message}]}),
+            ),
+            S::Agent(a) => agent_error(a),
+            S::NotFound(what) => ApiError::not_found(what),
+            S::Conflict(m) => ApiError::conflict(m),
+            S::Db(d) => d.into(),
+            S::Auth(a) => a.into(),
+        }
+    }
+}
+
 /// Maps an agent-registry refusal to 422 (with the field path) or 404.
 pub fn agent_error(e: seo_agents::AgentError) -> ApiError {
     use seo_agents::AgentError as E;

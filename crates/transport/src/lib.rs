@@ -5,7 +5,6 @@
 
 pub mod config;
 pub mod error;
-pub mod events;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -25,7 +24,8 @@ use actix_web::{App, HttpRequest, web};
 pub use config::HttpConfig;
 pub use error::ApiError;
 pub use routes::{RouteInfo, route_table};
-pub use state::{AppState, Services};
+pub use seo_service::events;
+pub use state::AppState;
 
 /// Paths and methods served, for 405 answers.
 struct Served(Vec<(ResourceDef, Method)>);

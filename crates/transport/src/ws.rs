@@ -335,7 +335,7 @@ pub fn start(state: AppState) {
                 .ok()
                 .and_then(|v| v["type"].as_str().map(str::to_string))
             {
-                Some(t) if t == "task_update" => "tasks",
+                Some(t) if t == "task_update" || t == "workflow_update" => "tasks",
                 Some(t) if t == "campaign_update" => "campaigns",
                 Some(t) if t == "alert" => "alerts",
                 _ => continue,
@@ -348,7 +348,7 @@ pub fn start(state: AppState) {
             tokio::time::sleep(state.ws.config.metrics_interval).await;
             if state.ws.connections() > 0 {
                 state.ws.broadcast("metrics", &metrics_update(&state));
-                for alert in crate::routes::analytics::alerts(&state) {
+                for alert in state.alerts() {
                     let msg = json!({"type": "alert", "timestamp": now(), "data": alert});
                     state.ws.broadcast("alerts", &msg.to_string());
                 }

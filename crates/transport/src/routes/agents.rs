@@ -14,9 +14,6 @@ use super::{Table, needs};
 use crate::extract::{Caller, Json, Query};
 use crate::{ApiError, AppState};
 
-/// What each registered agent reads its data from today.
-const DATA_PROVIDER: &str = "task_input";
-
 async fn entry(state: &AppState, info: AgentInfo) -> Value {
     let health = state.agents.health(info.agent_id).await.ok();
     let status = match &health {
@@ -26,7 +23,6 @@ async fn entry(state: &AppState, info: AgentInfo) -> Value {
     let mut v = serde_json::to_value(&info).unwrap_or_default();
     v["status"] = json!(status);
     v["health"] = json!(health);
-    v["data_providers"] = json!([DATA_PROVIDER]);
     v["mcp_enabled"] = json!(false);
     v
 }
@@ -42,7 +38,8 @@ pub struct ListQuery {
     /// `executive`, `management` or `operational`.
     #[param(value_type = Option<String>)]
     tier: Option<Tier>,
-    /// e.g. `task_input`.
+    /// Only agents that read this data: `task_input`, `client`, `campaign`,
+    /// `agent_results`, `website`.
     data_provider: Option<String>,
 }
 
@@ -56,7 +53,7 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
         }
         if q.data_provider
             .as_deref()
-            .is_some_and(|d| d != DATA_PROVIDER)
+            .is_some_and(|d| !info.data_providers.iter().any(|k| k.as_str() == d))
         {
             continue;
         }
@@ -191,10 +188,6 @@ async fn stats(
     }
     let since = chrono::Utc::now() - chrono::Duration::hours(hours);
     let (by_status, avg_ms, max_ms) = state.db.agent_task_window(info.agent_id, since).await?;
-    let finished: i64 = ["completed", "failed", "timed_out"]
-        .iter()
-        .map(|s| by_status.get(*s).copied().unwrap_or(0))
-        .sum();
     let completed = by_status.get("completed").copied().unwrap_or(0);
     Ok(HttpResponse::Ok().json(json!({
         "agent_id": info.agent_id,
@@ -202,7 +195,7 @@ async fn stats(
         "live": info.stats,
         "tasks": {
             "by_status": by_status,
-            "success_rate": (finished > 0).then(|| completed as f64 / finished as f64),
+            "success_rate": seo_service::stats::success_rate_of(&by_status),
             "mean_duration_ms": avg_ms,
             "max_duration_ms": max_ms,
             "throughput_per_hour": completed as f64 / hours as f64,

@@ -115,6 +115,7 @@ async fn agent_figures(
         let completed = by_status.get("completed").copied().unwrap_or(0);
         let failed = by_status.get("failed").copied().unwrap_or(0)
             + by_status.get("timed_out").copied().unwrap_or(0);
+        let success_rate = seo_service::stats::success_rate_of(&by_status);
         let total: i64 = by_status.values().sum();
         out.push(json!({
             "agent_id": id,
@@ -122,7 +123,7 @@ async fn agent_figures(
             "total_tasks": total,
             "successful_tasks": completed,
             "failed_tasks": failed,
-            "success_rate": if completed + failed > 0 { Some(completed as f64 / (completed + failed) as f64) } else { None },
+            "success_rate": success_rate,
             "avg_processing_time_ms": avg,
             "throughput_per_hour": completed as f64 / tf.hours() as f64,
             "by_status": by_status,
@@ -153,35 +154,6 @@ async fn business_figures(state: &AppState, tf: Timeframe) -> Result<Value, ApiE
     v["proposals"] = json!(proposals.len());
     v["pipeline_value"] = json!(pipeline);
     Ok(v)
-}
-
-/// The alert rules that fire now.
-pub fn alerts(state: &AppState) -> Vec<Value> {
-    let r = &state.http.alerts;
-    let s = state.metrics.system();
-    let mut out = Vec::new();
-    if s.sampled_at.is_some() && s.cpu_percent > r.cpu_percent {
-        out.push(json!({"rule": "cpu", "severity": "warning", "value": s.cpu_percent, "threshold": r.cpu_percent, "message": format!("CPU at {:.0} %", s.cpu_percent)}));
-    }
-    if s.sampled_at.is_some() && s.memory_percent > r.memory_percent {
-        out.push(json!({"rule": "memory", "severity": "warning", "value": s.memory_percent, "threshold": r.memory_percent, "message": format!("memory at {:.0} %", s.memory_percent)}));
-    }
-    let last_hour = state.metrics.detailed(1);
-    let (req, err): (u64, u64) = last_hour
-        .iter()
-        .fold((0, 0), |(a, b), m| (a + m.requests, b + m.errors));
-    if req > 0 && err as f64 / req as f64 > r.error_rate {
-        out.push(json!({"rule": "error_rate", "severity": "critical", "value": err as f64 / req as f64, "threshold": r.error_rate, "message": format!("{err} of {req} requests failed in the last hour")}));
-    }
-    for a in state.agents.list() {
-        if let Some(rate) = a.stats.success_rate
-            && a.stats.runs >= r.agent_min_runs
-            && rate < r.agent_success_rate
-        {
-            out.push(json!({"rule": "agent_success_rate", "severity": "warning", "agent_id": a.agent_id, "value": rate, "threshold": r.agent_success_rate, "message": format!("{} succeeded in {:.0} % of {} runs", a.agent_id, rate * 100.0, a.stats.runs)}));
-        }
-    }
-    out
 }
 
 fn tf_of(q: &TimeframeQuery, default: Timeframe) -> Timeframe {
@@ -245,7 +217,7 @@ async fn dashboard(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         "agents_summary": {"total_agents": agents.len(), "healthy_agents": healthy},
         "business_summary": business_figures(&state, Timeframe::H24).await?,
         "recent_activity": activity,
-        "alerts": alerts(&state),
+        "alerts": state.alerts(),
     })))
 }
 

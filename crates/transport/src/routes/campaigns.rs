@@ -5,9 +5,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use seo_auth::Permission;
 use seo_domain::{
-    CampaignAction, CampaignFilter, CampaignInput, CampaignPatch, CampaignStatus, NewTask,
-    PageRequest, TaskPriority,
-    task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS},
+    CampaignAction, CampaignFilter, CampaignInput, CampaignPatch, CampaignStatus, PageRequest,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -16,10 +14,7 @@ use super::{Table, needs};
 use crate::extract::{Caller, Json, Query, parse_uuid};
 use crate::{ApiError, AppState};
 
-/// Agent and task type queued when a campaign starts.
-pub const AUDIT_AGENT: &str = "technical_seo_auditor";
-/// Task type of the start-up audit.
-pub const AUDIT_TASK_TYPE: &str = "technical_seo_audit";
+pub use seo_service::campaigns::{AUDIT_AGENT, AUDIT_TASK_TYPE};
 
 /// Filters and paging of the campaign list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -104,11 +99,6 @@ async fn metrics(
     let c = state.db.get_campaign(id).await?;
     let (tasks, last_task_at) = state.db.campaign_task_counts(id).await?;
     let total: i64 = tasks.values().sum();
-    let finished: i64 = ["completed", "failed", "cancelled", "timed_out"]
-        .iter()
-        .map(|s| tasks.get(*s).copied().unwrap_or(0))
-        .sum();
-    let completed = tasks.get("completed").copied().unwrap_or(0);
     let today = chrono::Utc::now().date_naive();
     let days_elapsed = c.start_date.map(|s| (today - s).num_days().max(0));
     let days_remaining = c.end_date.map(|e| (e - today).num_days().max(0));
@@ -123,7 +113,7 @@ async fn metrics(
         "tasks": {
             "total": total,
             "by_status": tasks,
-            "success_rate": (finished > 0).then(|| completed as f64 / finished as f64),
+            "success_rate": seo_service::stats::success_rate_of(&tasks),
             "last_task_at": last_task_at,
         },
     })))
@@ -136,33 +126,13 @@ async fn transition(
     action: CampaignAction,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(id, "id")?;
-    let campaign = state.db.transition_campaign(id, action).await?;
-    crate::events::campaign_update(state.kv.as_ref(), &campaign, action.as_str()).await;
+    let (campaign, audit) = state
+        .transition_campaign(id, action, Some(caller.0.user.id))
+        .await?;
     let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
     if action == CampaignAction::Start {
-        // Starting a campaign queues an audit of its domain when the auditor is available.
-        let audit = match (&campaign.domain, state.agents.get(AUDIT_AGENT).is_some()) {
-            (Some(domain), true) => Some(
-                state
-                    .enqueue(NewTask {
-                        agent_id: AUDIT_AGENT.into(),
-                        task_type: AUDIT_TASK_TYPE.into(),
-                        input: json!({"url": format!("https://{domain}/")}),
-                        priority: TaskPriority::Normal,
-                        campaign_id: Some(campaign.id),
-                        client_id: Some(campaign.client_id),
-                        parent_id: None,
-                        created_by: Some(caller.0.user.id),
-                        timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
-                        max_attempts: DEFAULT_MAX_ATTEMPTS,
-                    })
-                    .await?,
-            ),
-            _ => None,
-        };
         body["audit_task_id"] = json!(audit.map(|t| t.id));
     }
-    tracing::info!(campaign_id = %campaign.id, action = action.as_str(), status = campaign.status.as_str(), "campaign transition");
     Ok(HttpResponse::Ok().json(body))
 }
 

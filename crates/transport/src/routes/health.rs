@@ -108,15 +108,24 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// `degraded` otherwise; 503 when a required component is down.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let (db, kv) = probes(&state).await;
-    let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health()).await {
+    let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
+    let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health(&ids)).await {
         Ok(Ok(q)) => json!({
             "status": "up",
             "pending": q.pending,
             "running": q.running,
             "oldest_pending_age_seconds": q.oldest_pending_age_seconds,
+            "unclaimable": q.unclaimable,
         }),
         _ => json!({"status": "down"}),
     };
+    let w = state.workers.read();
+    let workers = json!({
+        "status": if w.live >= w.configured { "up" } else { "degraded" },
+        "configured": w.configured,
+        "live": w.live,
+        "restarts": w.restarts,
+    });
     let agent_health = state.agents.health_all().await;
     let healthy_agents = agent_health
         .values()
@@ -128,7 +137,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         "healthy": healthy_agents,
     });
     let required_up = db.up() && (kv.up() || !state.kv_required);
-    let all_up = required_up && kv.up() && queue["status"] == "up" && agents["status"] == "up";
+    let all_up = required_up
+        && kv.up()
+        && queue["status"] == "up"
+        && agents["status"] == "up"
+        && workers["status"] == "up";
     let pool = state.db.pool_state();
     let body = json!({
         "status": if all_up { "healthy" } else { "degraded" },
@@ -153,6 +166,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             },
             "queue": queue,
             "agents": agents,
+            "workers": workers,
         }
     });
     if required_up {

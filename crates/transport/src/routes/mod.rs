@@ -13,6 +13,7 @@ pub mod health;
 pub mod metrics;
 pub mod tasks;
 pub mod users;
+pub mod workflows;
 
 use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Responder, guard, web};
@@ -104,6 +105,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     campaigns::routes(&mut t);
     tasks::routes(&mut t);
     agents::routes(&mut t);
+    workflows::routes(&mut t);
     metrics::routes(&mut t);
     analytics::routes(&mut t);
     docs::routes(&mut t);

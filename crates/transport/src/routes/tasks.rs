@@ -1,6 +1,6 @@
 //! `/api/tasks`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::http::header::LOCATION;
@@ -76,17 +76,8 @@ pub async fn wait_for(
             .into());
         }
     };
-    let deadline = Instant::now() + Duration::from_secs_f64(wait);
-    loop {
-        let task = state.db.get_task(id).await?;
-        if task.status.is_terminal() || Instant::now() >= deadline {
-            return Ok(task);
-        }
-        tokio::time::sleep(
-            Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())),
-        )
-        .await;
-    }
+    let wait = Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO);
+    Ok(state.wait_for_task(id, wait).await?)
 }
 
 async fn get(
@@ -106,11 +97,7 @@ async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
     let new = body.0.validate(Some(caller.0.user.id))?;
-    state
-        .agents
-        .validate(&new.agent_id, &new.task_type, &new.input)
-        .map_err(crate::error::agent_error)?;
-    Ok(HttpResponse::Ok().json(state.db.update_pending_task(id, new).await?))
+    Ok(HttpResponse::Ok().json(state.update_pending_task(id, new).await?))
 }
 
 async fn delete(
@@ -127,9 +114,7 @@ async fn cancel(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let task = state.db.cancel_task(id).await?;
-    crate::events::task_update(state.kv.as_ref(), &task, "cancelled", None).await;
-    Ok(HttpResponse::Ok().json(task))
+    Ok(HttpResponse::Ok().json(state.cancel_task(id).await?))
 }
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -138,7 +123,11 @@ async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let now = chrono::Utc::now().to_rfc3339();
-    match (state.db.task_stats().await, state.db.queue_health().await) {
+    let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
+    match (
+        state.db.task_stats().await,
+        state.db.queue_health(&ids).await,
+    ) {
         (Ok(s), Ok(q)) => HttpResponse::Ok().json(json!({
             "status": "healthy",
             "total_tasks": s.total_tasks,

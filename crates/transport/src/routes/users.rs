@@ -4,9 +4,7 @@ use actix_web::http::Method;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use seo_auth::{Access, Permission};
-use seo_domain::{
-    PageRequest, Role, UserInput, UserPatch, ValidationErrors, user::validate_password,
-};
+use seo_domain::{PageRequest, Role, UserInput, UserPatch};
 use serde::Deserialize;
 
 use super::{Table, needs};
@@ -60,7 +58,6 @@ async fn update(
     body: Json<UserUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let current = state.db.get_user(id).await?;
     let UserUpdate {
         email,
         full_name,
@@ -68,38 +65,16 @@ async fn update(
         is_active,
         password,
     } = body.0;
-    let patch = UserPatch {
-        email,
-        full_name,
-        role,
-        is_active,
+    let update = seo_service::UserUpdate {
+        patch: UserPatch {
+            email,
+            full_name,
+            role,
+            is_active,
+        },
+        password,
     };
-    let changes = patch.apply(&current)?;
-    if let Some(p) = &password {
-        let mut e = ValidationErrors::default();
-        validate_password(&mut e, "password", p);
-        e.finish(())?;
-    }
-    let loses_admin = current.role == Role::Admin
-        && current.is_active
-        && (changes.role != Role::Admin || !changes.is_active);
-    if loses_admin && state.db.count_active_admins().await? <= 1 {
-        return Err(ApiError::conflict(
-            "the last active admin cannot be demoted or disabled",
-        ));
-    }
-    if id == caller.0.user.id && loses_admin {
-        return Err(ApiError::conflict(
-            "you cannot remove your own admin rights; ask another admin",
-        ));
-    }
-    let deactivated = current.is_active && !changes.is_active;
-    let user = state.db.update_user(id, changes).await?;
-    if let Some(p) = password {
-        state.auth.set_password(id, &p).await?;
-    } else if deactivated {
-        state.auth.revoke_user_tokens(id).await?;
-    }
+    let user = state.update_user(caller.0.user.id, id, update).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -109,17 +84,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    if id == caller.0.user.id {
-        return Err(ApiError::conflict("you cannot delete your own account"));
-    }
-    let user = state.db.get_user(id).await?;
-    if user.role == Role::Admin && user.is_active && state.db.count_active_admins().await? <= 1 {
-        return Err(ApiError::conflict(
-            "the last active admin cannot be deleted",
-        ));
-    }
-    state.db.delete_user(id).await?;
-    state.auth.revoke_user_tokens(id).await?;
+    state.delete_user(caller.0.user.id, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -24,6 +24,7 @@ pub async fn task_update(kv: &dyn Kv, task: &Task, event: &str, summary: Option<
             "progress": task.progress,
             "attempts": task.attempts,
             "campaign_id": task.campaign_id,
+            "workflow_run_id": task.workflow_run_id,
             "summary": summary,
         }
     });
@@ -41,5 +42,17 @@ pub async fn campaign_update(kv: &dyn Kv, campaign: &seo_domain::Campaign, actio
     });
     if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
         tracing::warn!(error = %e, campaign_id = %campaign.id, "could not publish a campaign event");
+    }
+}
+
+/// Publishes a `workflow_update` when a run starts or finishes.
+pub async fn workflow_update(kv: &dyn Kv, run: &seo_domain::WorkflowRun, event: &str) {
+    let msg = json!({
+        "type": "workflow_update",
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "data": {"event": event, "run_id": run.id, "workflow_id": run.workflow_id, "status": run.status, "error": run.error},
+    });
+    if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
+        tracing::warn!(error = %e, run_id = %run.id, "could not publish a workflow event");
     }
 }

@@ -1,0 +1,192 @@
+//! The agent data port: how an agent reads what the agency has stored — the client, the
+//! campaign, and the latest results of other agents — without knowing where it is stored.
+//!
+//! The server's engine implements [`AgencyData`] on its database; [`MemoryData`] is the
+//! in-memory implementation for embedders and tests; a detached context reads nothing
+//! ([`NoData`]). An agent declares what it reads with [`crate::Agent::reads`], so the
+//! registry can say which data each agent really uses.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use seo_domain::{Campaign, Client};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A kind of stored data an agent reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    /// The task's own input (every agent).
+    TaskInput,
+    /// The client record of the task.
+    Client,
+    /// The campaign record of the task.
+    Campaign,
+    /// Earlier results of other agents (e.g. the last audit of a domain).
+    AgentResults,
+    /// The live website, crawled.
+    Website,
+}
+
+impl DataKind {
+    /// The serialised name (the `data_provider` filter of the agent list).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::TaskInput => "task_input",
+            DataKind::Client => "client",
+            DataKind::Campaign => "campaign",
+            DataKind::AgentResults => "agent_results",
+            DataKind::Website => "website",
+        }
+    }
+}
+
+/// One stored agent result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredResult {
+    /// The task that produced it.
+    pub task_id: Uuid,
+    /// Its agent.
+    pub agent_id: String,
+    /// Its task type.
+    pub task_type: String,
+    /// The task's input.
+    pub input: Value,
+    /// The agent's output.
+    pub output: Value,
+    /// When the task finished.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Which stored result to find: the newest completed task of `agent_id` that matches every
+/// given field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultQuery {
+    /// The agent whose result is wanted.
+    pub agent_id: String,
+    /// Only this task type.
+    pub task_type: Option<String>,
+    /// Only tasks of this client.
+    pub client_id: Option<Uuid>,
+    /// Only tasks of this campaign.
+    pub campaign_id: Option<Uuid>,
+}
+
+/// Why stored data could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("stored data unavailable: {0}")]
+pub struct DataError(pub String);
+
+/// Read access to what the agency has stored.
+#[async_trait]
+pub trait AgencyData: Send + Sync + 'static {
+    /// A client by id.
+    async fn client(&self, id: Uuid) -> Result<Option<Client>, DataError>;
+    /// A campaign by id.
+    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>, DataError>;
+    /// The newest completed result matching `query`.
+    async fn latest_result(&self, query: &ResultQuery) -> Result<Option<StoredResult>, DataError>;
+}
+
+/// Reads nothing: every lookup finds nothing (direct runs, the CLI, the self-test).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoData;
+
+#[async_trait]
+impl AgencyData for NoData {
+    async fn client(&self, _: Uuid) -> Result<Option<Client>, DataError> {
+        Ok(None)
+    }
+    async fn campaign(&self, _: Uuid) -> Result<Option<Campaign>, DataError> {
+        Ok(None)
+    }
+    async fn latest_result(&self, _: &ResultQuery) -> Result<Option<StoredResult>, DataError> {
+        Ok(None)
+    }
+}
+
+/// An in-memory store for embedders and tests: put records and results in, agents read them.
+///
+/// ```
+/// use seo_agents::data::{AgencyData, MemoryData, ResultQuery};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let data = MemoryData::default();
+/// let task = uuid::Uuid::new_v4();
+/// data.add_result(seo_agents::data::StoredResult {
+///     task_id: task,
+///     agent_id: "technical_seo_auditor".into(),
+///     task_type: "technical_seo_audit".into(),
+///     input: serde_json::json!({"url": "https://example.com/"}),
+///     output: serde_json::json!({"score": 71.5}),
+///     finished_at: None,
+/// }, None, None);
+/// let q = ResultQuery { agent_id: "technical_seo_auditor".into(), ..Default::default() };
+/// assert_eq!(data.latest_result(&q).await.unwrap().unwrap().output["score"], 71.5);
+/// # }
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct MemoryData {
+    inner: Arc<RwLock<Store>>,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    clients: BTreeMap<Uuid, Client>,
+    campaigns: BTreeMap<Uuid, Campaign>,
+    /// Oldest first, with the client and campaign each belongs to.
+    results: Vec<(StoredResult, Option<Uuid>, Option<Uuid>)>,
+}
+
+impl MemoryData {
+    /// Adds or replaces a client.
+    pub fn add_client(&self, c: Client) {
+        self.write().clients.insert(c.id, c);
+    }
+
+    /// Adds or replaces a campaign.
+    pub fn add_campaign(&self, c: Campaign) {
+        self.write().campaigns.insert(c.id, c);
+    }
+
+    /// Adds a result (newer than every result added before it).
+    pub fn add_result(&self, r: StoredResult, client_id: Option<Uuid>, campaign_id: Option<Uuid>) {
+        self.write().results.push((r, client_id, campaign_id));
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl AgencyData for MemoryData {
+    async fn client(&self, id: Uuid) -> Result<Option<Client>, DataError> {
+        Ok(self.read().clients.get(&id).cloned())
+    }
+    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>, DataError> {
+        Ok(self.read().campaigns.get(&id).cloned())
+    }
+    async fn latest_result(&self, q: &ResultQuery) -> Result<Option<StoredResult>, DataError> {
+        Ok(self
+            .read()
+            .results
+            .iter()
+            .rev()
+            .find(|(r, client, campaign)| {
+                r.agent_id == q.agent_id
+                    && q.task_type.as_ref().is_none_or(|t| *t == r.task_type)
+                    && q.client_id.is_none_or(|c| *client == Some(c))
+                    && q.campaign_id.is_none_or(|c| *campaign == Some(c))
+            })
+            .map(|(r, _, _)| r.clone()))
+    }
+}

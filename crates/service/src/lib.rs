@@ -1,0 +1,91 @@
+//! The use-cases of SEO Architects, one home each.
+//!
+//! Rule: a use-case lives here, once. The HTTP handlers, the WebSocket, the CLI, MCP and the
+//! scheduler call it; none of them re-implements a rule. A transport only extracts, calls a
+//! [`Service`] method and maps its [`ServiceError`].
+//!
+//! - [`Service::enqueue`]: schema check, store, announce, wake workers; a task that triggers
+//!   a workflow becomes the first step of a run.
+//! - [`Service::transition_campaign`]: state change and the start-up audit in one
+//!   transaction; the domain is checked by the auditor's own rule first.
+//! - [`Service::update_user`] / [`Service::delete_user`]: the last-admin guard as one
+//!   conditional statement.
+//! - [`Service::alerts`], [`stats::success_rate`]: one definition each.
+//! - [`Service::start_workflow`] and the run views: workflow runs.
+
+pub mod alerts;
+pub mod campaigns;
+pub mod error;
+pub mod events;
+pub mod stats;
+pub mod tasks;
+pub mod users;
+pub mod workers;
+pub mod workflows;
+
+use std::sync::Arc;
+
+use seo_agents::AgentManager;
+use seo_auth::AuthService;
+use seo_persistence::Database;
+use seo_persistence::kv::Kv;
+use tokio::sync::Notify;
+
+pub use alerts::AlertRules;
+pub use error::{ServiceError, ServiceResult};
+pub use users::UserUpdate;
+pub use workflows::{RunView, StepView, WorkflowView};
+
+/// Settings of the use-cases.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSettings {
+    /// Alert thresholds.
+    pub alerts: AlertRules,
+    /// Whether private, loopback and unresolvable hosts may be audited (the auditor's own
+    /// setting; tests turn it on).
+    pub allow_private_targets: bool,
+}
+
+/// Everything a use-case may use. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// The database.
+    pub db: Database,
+    /// The kv store (Redis or in-process): live events.
+    pub kv: Arc<dyn Kv>,
+    /// Login, tokens, passwords.
+    pub auth: AuthService,
+    /// The agent registry and the workflow definitions.
+    pub agents: Arc<AgentManager>,
+    /// Metrics (system sample and request history for the alert rules).
+    pub metrics: Arc<seo_metrics::Metrics>,
+    /// Wakes this instance's idle workers when a task is queued here.
+    pub task_queued: Arc<Notify>,
+    /// Settings.
+    pub settings: Arc<ServiceSettings>,
+    /// This instance's task workers (kept current by the engine).
+    pub workers: Arc<workers::WorkerGauge>,
+}
+
+impl Service {
+    /// The use-cases over these parts.
+    pub fn new(
+        db: Database,
+        kv: Arc<dyn Kv>,
+        auth: AuthService,
+        agents: Arc<AgentManager>,
+        metrics: Arc<seo_metrics::Metrics>,
+        settings: ServiceSettings,
+    ) -> Self {
+        Self {
+            db,
+            kv,
+            auth,
+            agents,
+            metrics,
+            task_queued: Arc::new(Notify::new()),
+            settings: Arc::new(settings),
+            workers: Arc::new(workers::WorkerGauge::default()),
+        }
+    }
+}
