@@ -4,6 +4,7 @@
 mod analytics;
 mod auth;
 mod authz;
+mod core;
 mod docs;
 mod engine;
 mod health;

@@ -127,8 +127,11 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
                     out.sections.workflows.insert(id, def);
                 }
             }
+            // An empty list is "none", which is every list setting's default.
             k if known.iter().any(|id| id == k) => {
-                out.settings.insert(key.clone(), value_text(&key, &value)?);
+                if !matches!(&value, toml::Value::Array(a) if a.is_empty()) {
+                    out.settings.insert(key.clone(), value_text(&key, &value)?);
+                }
             }
             _ => {
                 return Err(format!(

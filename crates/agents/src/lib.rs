@@ -66,7 +66,9 @@ pub struct AgentsConfig {
     pub proposal_generation: ProposalConfig,
     /// `technical_seo_auditor` (thresholds, weights and crawl limits).
     pub technical_seo_auditor: AuditConfig,
-    /// Workflow definitions by id (steps, conditions and their thresholds).
+    /// Workflow definitions by id (steps, conditions and their thresholds); the
+    /// configuration file holds them as `[workflows.<id>]`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub workflows: std::collections::BTreeMap<String, WorkflowDef>,
 }
 

@@ -396,3 +396,86 @@ async fn a_skewed_instance_does_not_steal_a_running_task() {
         );
     }
 }
+
+/// A finished step and its successors are one transaction: when writing a successor fails,
+/// the completion is not written either (the task stays running under its lease, so it
+/// is retried), and when it succeeds both are there at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_and_its_successors_are_written_together() {
+    use seo_domain::{NewWorkflowRun, RunStatus, StepState, StepStatus};
+    use seo_persistence::Advance;
+    use std::collections::BTreeMap;
+    for t in common::backends().await {
+        let db = &t.db;
+        let run = |input| NewWorkflowRun {
+            workflow_id: "w".into(),
+            input,
+            steps: BTreeMap::from([
+                ("first".to_string(), StepState::waiting()),
+                ("next".to_string(), StepState::waiting()),
+            ]),
+            client_id: None,
+            campaign_id: None,
+            created_by: None,
+        };
+        let (r, roots) = db
+            .create_workflow_run(
+                run(json!({})),
+                vec![("first".into(), task(TaskPriority::Normal, 3))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.steps["first"].status, StepStatus::Queued, "{}", t.name);
+        assert_eq!(r.steps["first"].task_id, Some(roots[0].id));
+        db.claim_task("w", LEASE, &ours()).await.unwrap().unwrap();
+        let successor = |client: Option<uuid::Uuid>| -> seo_persistence::Advancer {
+            Box::new(move |run, _, outputs| {
+                assert_eq!(
+                    outputs["first"],
+                    json!({"done": 1}),
+                    "the step's own output is visible"
+                );
+                let mut next = task(TaskPriority::Normal, 3);
+                next.client_id = client;
+                let mut steps = run.steps.clone();
+                steps.get_mut("first").unwrap().status = StepStatus::Completed;
+                Advance {
+                    spawn: vec![("next".into(), next)],
+                    steps,
+                    status: RunStatus::Running,
+                    error: None,
+                }
+            })
+        };
+        // A successor that cannot be written (its client does not exist): nothing is.
+        let refused = db
+            .complete_task(
+                roots[0].id,
+                "w",
+                &json!({"done": 1}),
+                Some(successor(Some(uuid::Uuid::new_v4()))),
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(DbError::InvalidReference(_))),
+            "{refused:?}"
+        );
+        let still = db.get_task(roots[0].id).await.unwrap();
+        assert_eq!((still.status, still.output), (TaskStatus::Running, None));
+        assert_eq!(db.workflow_run_tasks(r.id).await.unwrap().len(), 1);
+        // Written: the completion, the successor (a child of the step) and the run, at once.
+        let f = db
+            .complete_task(roots[0].id, "w", &json!({"done": 1}), Some(successor(None)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.task.status, TaskStatus::Completed);
+        assert_eq!(f.spawned.len(), 1);
+        assert_eq!(f.spawned[0].parent_id, Some(roots[0].id));
+        assert_eq!(f.spawned[0].workflow_step.as_deref(), Some("next"));
+        let run = f.run.unwrap();
+        assert_eq!(run.steps["next"].task_id, Some(f.spawned[0].id));
+        assert_eq!(run.steps["next"].status, StepStatus::Queued);
+        assert_eq!(db.get_workflow_run(r.id).await.unwrap(), run);
+    }
+}

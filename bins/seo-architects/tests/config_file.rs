@@ -1,0 +1,159 @@
+//! The configuration file as an operator uses it: precedence, round trip, refusals.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_seo-architects");
+
+/// Runs the binary with only `envs` in its environment; returns exit code, stdout, stderr.
+fn run(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .env_clear()
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn show_check_and_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "a-very-secret-signing-key-0123456789";
+    let (code, shown, err) = run(
+        dir.path(),
+        &[
+            ("JWT_SECRET_KEY", secret),
+            ("DATABASE_URL", "postgres://app:hunter2@db.internal/seo"),
+            ("LOG_LEVEL", "warn"),
+        ],
+        &["config", "show"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !shown.contains(secret) && !shown.contains("hunter2"),
+        "secrets redacted:\n{shown}"
+    );
+    assert!(shown.contains("jwt_secret_key = \"***\""));
+    assert!(shown.contains("[agents.company_size]"));
+    assert!(shown.contains("[agents.lead_qualification]"));
+    assert!(shown.contains("[workflows.lead]"));
+    // What `show` prints is a file `check` accepts, and loading it shows the same.
+    let file = write(dir.path(), "effective.toml", &shown);
+    let (code, out, err) = run(dir.path(), &[], &["config", "check", &file]);
+    assert_eq!(code, 0, "{err}{out}");
+    assert!(out.contains("ok"), "{out}");
+    let (code, again, err) = run(dir.path(), &[], &["--config", &file, "config", "show"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(again, shown, "round trip");
+}
+
+#[test]
+fn flags_then_environment_then_file_then_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "c.toml", "port = 9100\nworkers = 5\n");
+    let port = |envs: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["--config", file.as_str()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["config", "show"]);
+        let (code, out, err) = run(dir.path(), envs, &args);
+        assert_eq!(code, 0, "{err}");
+        let line = |k: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("{k} = ")))
+                .unwrap()
+                .to_string()
+        };
+        (line("port"), line("workers"))
+    };
+    assert_eq!(port(&[], &[]), ("port = 9100".into(), "workers = 5".into()));
+    assert_eq!(port(&[("PORT", "9200")], &[]).0, "port = 9200");
+    assert_eq!(
+        port(&[("PORT", "9200")], &["--port", "9300"]).0,
+        "port = 9300"
+    );
+    // SEO_CONFIG names the file too.
+    let (code, out, _) = run(dir.path(), &[("SEO_CONFIG", &file)], &["config", "show"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("port = 9100"));
+}
+
+#[test]
+fn an_unknown_key_or_a_bad_value_stops_start_up_with_exit_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, named) in [
+        ("prot = 9000\n", "prot"),
+        ("port = \"many\"\n", "--port"),
+        (
+            "[agents.lead_qualification]\nweigths = [1.0]\n",
+            "agents.lead_qualification.weigths",
+        ),
+        (
+            "[agents.company_size]\nenterprise_from = \"big\"\n",
+            "enterprise_from",
+        ),
+        ("[agents.nobody]\nx = 1\n", "agents.nobody"),
+        (
+            "[workflows.loop]\nid = \"loop\"\ndescription = \"x\"\n[[workflows.loop.steps]]\nid = \"a\"\nagent_id = \"lead_qualification\"\ntask_type = \"qualify_lead\"\nafter = [\"a\"]\n",
+            "cycle",
+        ),
+        ("port = [\n", "TOML"),
+    ] {
+        let file = write(dir.path(), "bad.toml", text);
+        for args in [
+            vec!["--config", file.as_str(), "migrate"],
+            vec!["config", "check", file.as_str()],
+        ] {
+            let (code, out, err) = run(
+                dir.path(),
+                &[("DATABASE_URL", "sqlite://./never.db")],
+                &args,
+            );
+            assert_eq!(code, 2, "{text}: {err}{out}");
+            let all = format!("{err}{out}");
+            assert!(
+                all.contains(named) || (named == "TOML" && all.contains("expected")),
+                "{text}: the message names {named}: {all}"
+            );
+        }
+        assert!(!dir.path().join("never.db").exists(), "nothing started");
+    }
+}
+
+#[test]
+fn agent_tables_come_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let lead = r#"{"company_name":"Acme","contact_role":"CEO","industry":"E-commerce","company_size":"50-500","budget_range":"5m+","timeline":"ASAP","pain_points":["low traffic","competitors outrank us"],"goals":["growth"]}"#;
+    let input = write(dir.path(), "lead.json", lead);
+    let class = |extra: &[&str]| {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend_from_slice(&["run", "lead_qualification", "--input", &input]);
+        let (code, out, err) = run(dir.path(), &[("LOG_LEVEL", "error")], &args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["classification"].as_str().unwrap().to_string()
+    };
+    assert_eq!(class(&[]), "hot");
+    let strict = write(
+        dir.path(),
+        "strict.toml",
+        "[agents.lead_qualification]\nclasses = [95.0, 90.0, 85.0, 20.0]\n",
+    );
+    assert_eq!(
+        class(&["--config", &strict]),
+        "mql",
+        "the operator's class bands apply"
+    );
+}
