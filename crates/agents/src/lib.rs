@@ -29,7 +29,7 @@ pub use workflow::{WorkflowDef, builtin_workflows};
 /// Company-size bands shared by every agent (employees): one table, so a lead and its
 /// proposal never disagree about what "enterprise" means.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct CompanySizeBands {
     /// A company of at least this many employees is mid-market (below: SMB).
     pub mid_market_from: f64,
