@@ -985,6 +985,12 @@ impl Agent for TechnicalSeoAuditor {
         ctx.report(100);
         Ok(out)
     }
+    fn reads(&self) -> Vec<crate::data::DataKind> {
+        vec![
+            crate::data::DataKind::TaskInput,
+            crate::data::DataKind::Website,
+        ]
+    }
     async fn health(&self) -> AgentHealth {
         // The crawler needs name resolution; probe the resolver.
         match tokio::time::timeout(

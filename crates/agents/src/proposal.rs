@@ -1,6 +1,8 @@
 //! `proposal_generation`: services chosen by SEO maturity, prices from the rate table and
 //! multipliers, three packages, and an ROI projection whose every assumption is stated.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,7 @@ use crate::contract::{
     Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, ReferenceCase, TaskContext,
     TaskTypeSpec, Tier, parse_input, schema_of,
 };
+use crate::data::{DataKind, ResultQuery};
 use crate::lead::NumOrText;
 use crate::parse::parse_amount;
 
@@ -44,12 +47,35 @@ pub struct ProposalConfig {
     pub default_conversion: f64,
     /// Assumed average deal value when unknown, by size.
     pub deal_value: [f64; 3],
+    /// Audit scores from which maturity is basic, intermediate and advanced (below the
+    /// first: beginner).
+    pub maturity_bands: [f64; 3],
+    /// Maturity assumed without an audit, by size `[smb, mid_market, enterprise]`.
+    pub maturity_by_size: [String; 3],
+    /// Services proposed per maturity (`beginner`, `basic`, `intermediate`, `advanced`).
+    pub services: BTreeMap<String, Vec<String>>,
+    /// Lead class assumed when none is given.
+    pub default_class: String,
+    /// Opportunity from a lead score: score/100 + `opportunity_bonus`, at most
+    /// `opportunity_max`; `opportunity_default` without a score.
+    pub opportunity_bonus: f64,
+    /// Highest opportunity.
+    pub opportunity_max: f64,
+    /// Opportunity without a lead score.
+    pub opportunity_default: f64,
+    /// Months of the ROI projection (payback is looked for within them).
+    pub projection_months: u32,
+    /// Next steps per lead class (`hot`, `warm`, and `other`).
+    pub next_steps: BTreeMap<String, Vec<String>>,
+    /// The step added first when the client asked for speed (`urgency = high`).
+    pub urgent_step: String,
 }
 
 impl Default for ProposalConfig {
     fn default() -> Self {
         let s = |n: &str, r: [f64; 3], b: &str| (n.to_string(), r, b.to_string());
         let m = |n: &str, v: f64| (n.to_string(), v);
+        let l = |items: &[&str]| items.iter().map(|i| (*i).to_string()).collect::<Vec<_>>();
         Self {
             size_thresholds: [50.0, 500.0],
             rates: vec![
@@ -103,6 +129,55 @@ impl Default for ProposalConfig {
             ],
             default_conversion: 2.0,
             deal_value: [20_000.0, 60_000.0, 250_000.0],
+            maturity_bands: [40.0, 60.0, 80.0],
+            maturity_by_size: ["beginner".into(), "basic".into(), "intermediate".into()],
+            services: BTreeMap::from([
+                (
+                    "beginner".into(),
+                    l(&["seo_audit", "content_strategy", "monthly_retainer"]),
+                ),
+                (
+                    "basic".into(),
+                    l(&["seo_audit", "content_strategy", "monthly_retainer"]),
+                ),
+                (
+                    "intermediate".into(),
+                    l(&["seo_audit", "link_building", "monthly_retainer"]),
+                ),
+                (
+                    "advanced".into(),
+                    l(&["seo_audit", "link_building", "monthly_retainer"]),
+                ),
+            ]),
+            default_class: "warm".into(),
+            opportunity_bonus: 0.1,
+            opportunity_max: 0.99,
+            opportunity_default: 0.6,
+            projection_months: 36,
+            next_steps: BTreeMap::from([
+                (
+                    "hot".into(),
+                    l(&[
+                        "Present the proposal on a call within 48 hours",
+                        "Offer to start with the audit next week",
+                    ]),
+                ),
+                (
+                    "warm".into(),
+                    l(&[
+                        "Send the proposal with a case study from their industry",
+                        "Follow up in 5 working days",
+                    ]),
+                ),
+                (
+                    "other".into(),
+                    l(&[
+                        "Offer the Start package (audit only) first",
+                        "Revisit the full proposal after the audit",
+                    ]),
+                ),
+            ]),
+            urgent_step: "They asked for speed: propose a start date this month".into(),
         }
     }
 }
@@ -213,43 +288,41 @@ impl ProposalGeneration {
             .lead_class
             .as_deref()
             .map(str::to_lowercase)
-            .unwrap_or_else(|| "warm".to_string());
-        if p.lead_class.is_none() {
-            assumptions.push("no lead class given: priced as warm (multiplier 1.0)".into());
-        }
+            .unwrap_or_else(|| c.default_class.clone());
         let class_mult =
             Self::lookup(&c.class_multipliers, &class).ok_or_else(|| AgentError::InvalidInput {
                 field: "lead_class".into(),
                 message: format!("unknown class '{class}'"),
             })?;
+        if p.lead_class.is_none() {
+            assumptions.push(format!(
+                "no lead class given: priced as {class} (multiplier {class_mult})"
+            ));
+        }
         let industry_mult = Self::lookup(&c.industry_multipliers, &industry).unwrap_or(1.0);
 
         // Maturity: from a real audit score when one exists.
-        let (maturity, maturity_basis) = match p.audit_score {
+        let [basic_from, intermediate_from, advanced_from] = c.maturity_bands;
+        let (maturity, maturity_basis): (String, String) = match p.audit_score {
             Some(a) => (
                 match a {
-                    a if a < 40.0 => "beginner",
-                    a if a < 60.0 => "basic",
-                    a if a < 80.0 => "intermediate",
+                    a if a < basic_from => "beginner",
+                    a if a < intermediate_from => "basic",
+                    a if a < advanced_from => "intermediate",
                     _ => "advanced",
-                },
+                }
+                .to_string(),
                 format!("technical audit score {a:.0}/100"),
             ),
             None => {
                 not_measured.push("audit_score (maturity estimated from company size)".to_string());
                 (
-                    ["beginner", "basic", "intermediate"][tier],
+                    c.maturity_by_size.get(tier).cloned().unwrap_or_default(),
                     format!("no audit yet: estimated from size ({tier_name})"),
                 )
             }
         };
-        let mut services = vec!["seo_audit"];
-        if matches!(maturity, "beginner" | "basic") {
-            services.push("content_strategy");
-        } else {
-            services.push("link_building");
-        }
-        services.push("monthly_retainer");
+        let services: Vec<String> = c.services.get(&maturity).cloned().unwrap_or_default();
 
         let mut lines = Vec::new();
         let (mut one_time, mut monthly) = (0.0, 0.0);
@@ -318,12 +391,14 @@ impl ProposalGeneration {
             }
         };
         let opportunity = match p.lead_score {
-            Some(s) => (s / 100.0 + 0.1).min(0.99),
+            Some(s) => (s / 100.0 + c.opportunity_bonus).min(c.opportunity_max),
             None => {
-                assumptions.push(
-                    "no lead score: growth taken at 60 % of the table (opportunity 0.6)".into(),
-                );
-                0.6
+                assumptions.push(format!(
+                    "no lead score: growth taken at {:.0} % of the table (opportunity {})",
+                    c.opportunity_default * 100.0,
+                    c.opportunity_default
+                ));
+                c.opportunity_default
             }
         };
         let g: [f64; 3] = [0, 1, 2].map(|i| 1.0 + (c.growth[i][tier] - 1.0) * opportunity);
@@ -337,7 +412,7 @@ impl ProposalGeneration {
         let mut cum_rev = 0.0;
         let mut breakeven = None;
         let mut horizon = serde_json::Map::new();
-        for m in 1..=36 {
+        for m in 1..=c.projection_months {
             cum_cost += mon;
             cum_rev += traffic * uplift(g, f64::from(m)) * value_per_visit;
             if breakeven.is_none() && cum_rev >= cum_cost {
@@ -383,7 +458,10 @@ impl ProposalGeneration {
                 weight: None,
                 contribution: None,
                 reason: p.lead_score.map_or("assumed (no lead score)".into(), |s| {
-                    format!("min(0.99, {s}/100 + 0.1)")
+                    format!(
+                        "min({}, {s}/100 + {})",
+                        c.opportunity_max, c.opportunity_bonus
+                    )
                 }),
             },
         ];
@@ -397,28 +475,24 @@ impl ProposalGeneration {
             });
         }
         let urgency = p.urgency.as_deref().unwrap_or("medium").to_lowercase();
-        let mut next_steps: Vec<String> = match class.as_str() {
-            "hot" => vec![
-                "Present the proposal on a call within 48 hours".into(),
-                "Offer to start with the audit next week".into(),
-            ],
-            "warm" => vec![
-                "Send the proposal with a case study from their industry".into(),
-                "Follow up in 5 working days".into(),
-            ],
-            _ => vec![
-                "Offer the Start package (audit only) first".into(),
-                "Revisit the full proposal after the audit".into(),
-            ],
-        };
+        let mut next_steps: Vec<String> = c
+            .next_steps
+            .get(class.as_str())
+            .or_else(|| c.next_steps.get("other"))
+            .cloned()
+            .unwrap_or_default();
         if urgency == "high" {
-            next_steps.insert(
-                0,
-                "They asked for speed: propose a start date this month".into(),
-            );
+            next_steps.insert(0, c.urgent_step.clone());
         }
         let findings = if breakeven.is_none() {
-            vec![Finding { id: "no_breakeven".into(), severity: "medium".into(), message: "the recommended package does not pay back within 36 months on these assumptions".into() }]
+            vec![Finding {
+                id: "no_breakeven".into(),
+                severity: "medium".into(),
+                message: format!(
+                    "the recommended package does not pay back within {} months on these assumptions",
+                    c.projection_months
+                ),
+            }]
         } else {
             Vec::new()
         };
@@ -439,9 +513,10 @@ impl ProposalGeneration {
                 growth_pkg.0,
                 growth_pkg.1,
                 roi_12 * 100.0,
-                breakeven.map_or(", no payback within 36 months".to_string(), |b| format!(
-                    ", pays back in month {b}"
-                ))
+                breakeven.map_or(
+                    format!(", no payback within {} months", c.projection_months),
+                    |b| format!(", pays back in month {b}")
+                )
             ),
             score: None,
             factors,
@@ -455,6 +530,73 @@ impl ProposalGeneration {
             extra,
         })
     }
+}
+
+/// Fills what the task input left out from what the agency has stored: the audit score
+/// from the latest technical audit of the task's campaign (else client), and the industry
+/// and company size from the client record. Returns the sources used; an input value always
+/// wins, and a store that does not answer leaves the gap (listed as not measured).
+async fn enrich(p: &mut ProposalInput, ctx: &TaskContext) -> Vec<String> {
+    let scope = ctx.scope();
+    let mut used = Vec::new();
+    if p.audit_score.is_none() && (scope.campaign_id.is_some() || scope.client_id.is_some()) {
+        let mut q = ResultQuery {
+            agent_id: "technical_seo_auditor".into(),
+            task_type: Some(crate::auditor::AUDIT.into()),
+            campaign_id: scope.campaign_id,
+            client_id: None,
+        };
+        let mut found = ctx.data().latest_result(&q).await.ok().flatten();
+        if found.is_none() && scope.client_id.is_some() {
+            q.campaign_id = None;
+            q.client_id = scope.client_id;
+            found = ctx.data().latest_result(&q).await.ok().flatten();
+        }
+        if let Some(r) = found
+            && let Some(score) = r.output.get("score").and_then(Value::as_f64)
+        {
+            p.audit_score = Some(score);
+            used.push(format!(
+                "stored audit of {} (task {}{})",
+                r.input
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or("the site"),
+                r.task_id,
+                r.finished_at
+                    .map(|t| format!(", {}", t.format("%Y-%m-%d")))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(client_id) = scope.client_id
+        && (p.industry.is_none() || p.company_size.is_none())
+        && let Ok(Some(client)) = ctx.data().client(client_id).await
+    {
+        let mut took = Vec::new();
+        if p.industry.is_none()
+            && let Some(i) = client.industry.clone().filter(|i| !i.trim().is_empty())
+        {
+            p.industry = Some(i);
+            took.push("industry");
+        }
+        if p.company_size.is_none()
+            && let Some(n) = client.employee_count
+        {
+            #[allow(clippy::cast_precision_loss)]
+            let n = n as f64;
+            p.company_size = Some(NumOrText::Number(n));
+            took.push("employee count");
+        }
+        if !took.is_empty() {
+            used.push(format!(
+                "client record '{}' ({})",
+                client.company_name,
+                took.join(", ")
+            ));
+        }
+    }
+    used
 }
 
 fn check(input: &Value) -> Result<ProposalInput, AgentError> {
@@ -529,11 +671,20 @@ impl Agent for ProposalGeneration {
         input: &Value,
         ctx: &TaskContext,
     ) -> Result<AgentOutput, AgentError> {
-        let p = check(input)?;
+        let mut p = check(input)?;
         ctx.checkpoint()?;
-        let out = self.propose(&p)?;
+        let sources = enrich(&mut p, ctx).await;
+        let mut out = self.propose(&p)?;
+        out.data_sources.extend(sources);
         ctx.report(100);
         Ok(out)
+    }
+    fn reads(&self) -> Vec<DataKind> {
+        vec![
+            DataKind::TaskInput,
+            DataKind::Client,
+            DataKind::AgentResults,
+        ]
     }
     async fn health(&self) -> AgentHealth {
         AgentHealth {

@@ -170,3 +170,97 @@ fn a_hot_or_warm_lead_hands_off_to_a_proposal() {
             .contains("\"cold\"")
     );
 }
+
+/// With no audit score in the input, the proposal reads the latest stored audit of the
+/// task's campaign, and the industry and size from the client record, through the data
+/// port; what the input gives always wins.
+#[tokio::test]
+async fn maturity_and_profile_come_from_stored_data() {
+    use seo_agents::TaskScope;
+    use seo_agents::data::{MemoryData, StoredResult};
+    use std::sync::Arc;
+    let m = AgentManager::with_config(AgentsConfig::default());
+    let data = MemoryData::default();
+    let (client_id, campaign_id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let now = chrono::Utc::now();
+    data.add_client(seo_domain::Client {
+        id: client_id,
+        company_name: "Acme SaaS".into(),
+        industry: Some("SaaS".into()),
+        website: None,
+        annual_revenue: None,
+        employee_count: Some(200),
+        country: None,
+        contact_person: None,
+        contact_email: None,
+        contact_phone: None,
+        metadata: serde_json::Map::new(),
+        created_at: now,
+        updated_at: now,
+    });
+    let audit = |score: f64| StoredResult {
+        task_id: uuid::Uuid::new_v4(),
+        agent_id: "technical_seo_auditor".into(),
+        task_type: "technical_seo_audit".into(),
+        input: json!({"url": "https://acme.example/"}),
+        output: json!({"score": score}),
+        finished_at: Some(now),
+    };
+    data.add_result(audit(35.0), Some(client_id), Some(campaign_id));
+    data.add_result(audit(72.0), Some(client_id), Some(campaign_id));
+    let ctx = TaskContext::detached().with_data(
+        Arc::new(data),
+        TaskScope {
+            task_id: None,
+            client_id: Some(client_id),
+            campaign_id: Some(campaign_id),
+        },
+    );
+    let out = m
+        .run(
+            "proposal_generation",
+            "generate_proposal",
+            &json!({"company_name": "Acme SaaS", "lead_class": "hot"}),
+            &ctx,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out.extra["seo_maturity"], "intermediate",
+        "the latest audit (72) decides"
+    );
+    assert_eq!(
+        out.extra["company_tier"], "mid_market",
+        "200 employees from the client record"
+    );
+    assert!(
+        out.data_sources
+            .iter()
+            .any(|s| s.contains("stored audit of https://acme.example/")),
+        "{:?}",
+        out.data_sources
+    );
+    assert!(
+        out.data_sources
+            .iter()
+            .any(|s| s.contains("client record 'Acme SaaS' (industry, employee count)"))
+    );
+    assert!(
+        !out.not_measured
+            .iter()
+            .any(|n| n.starts_with("audit_score"))
+    );
+    // The input wins over stored data.
+    let out = m
+        .run(
+            "proposal_generation",
+            "generate_proposal",
+            &json!({"company_name": "Acme SaaS", "audit_score": 30, "industry": "B2B"}),
+            &ctx,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.extra["seo_maturity"], "beginner");
+    assert!(!out.data_sources.iter().any(|s| s.contains("stored audit")));
+    assert!(m.info("proposal_generation").unwrap().data_providers.len() == 3);
+}
