@@ -1,0 +1,198 @@
+//! `technical_seo_auditor`: crawls the site and runs the check catalogue. Each finding has
+//! its check id, severity, pages affected (count and sample URLs), why it matters and how to
+//! fix it. Category scores are combined with weights that sum to 1; Core Web Vitals count
+//! only when the user supplies them, otherwise they are listed under `not_measured` and the
+//! other weights are renormalised.
+
+mod checks;
+mod config;
+mod report;
+
+pub use checks::{CheckInfo, Scope, catalogue};
+pub use config::{AuditConfig, VitalLimits, VitalsConfig};
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use seo_crawler::crawl;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::contract::{
+    Agent, AgentError, AgentHealth, AgentOutput, TaskContext, TaskTypeSpec, Tier, parse_input,
+    schema_of,
+};
+
+/// The task type.
+pub const AUDIT: &str = "technical_seo_audit";
+
+/// Field measurements the user supplies (the crawler cannot measure them).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct CoreWebVitals {
+    /// Largest Contentful Paint, ms.
+    pub lcp_ms: Option<f64>,
+    /// Interaction to Next Paint, ms.
+    pub inp_ms: Option<f64>,
+    /// Cumulative Layout Shift.
+    pub cls: Option<f64>,
+}
+
+/// What to audit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct AuditInput {
+    /// The site: an absolute http(s) URL or a bare domain (https is assumed).
+    pub url: String,
+    /// Most pages to crawl (1–1000).
+    #[serde(default)]
+    pub max_pages: Option<usize>,
+    /// Deepest link distance (0–20).
+    #[serde(default)]
+    pub max_depth: Option<u32>,
+    /// Field Core Web Vitals, when known.
+    #[serde(default)]
+    pub core_web_vitals: Option<CoreWebVitals>,
+}
+
+/// The `technical_seo_auditor` agent.
+#[derive(Debug, Clone, Default)]
+pub struct TechnicalSeoAuditor {
+    config: AuditConfig,
+}
+
+fn start_url(raw: &str) -> Result<String, AgentError> {
+    let t = raw.trim();
+    let candidate = if t.contains("://") {
+        t.to_string()
+    } else {
+        format!("https://{t}/")
+    };
+    let u = url::Url::parse(&candidate).map_err(|e| AgentError::InvalidInput {
+        field: "url".into(),
+        message: e.to_string(),
+    })?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(AgentError::InvalidInput {
+            field: "url".into(),
+            message: "must be an http(s) URL or a domain".into(),
+        });
+    }
+    Ok(u.to_string())
+}
+
+fn check(input: &Value) -> Result<(AuditInput, String), AgentError> {
+    let i: AuditInput = parse_input(input)?;
+    let url = start_url(&i.url)?;
+    if i.max_pages.is_some_and(|p| !(1..=1000).contains(&p)) {
+        return Err(AgentError::InvalidInput {
+            field: "max_pages".into(),
+            message: "must be between 1 and 1000".into(),
+        });
+    }
+    if i.max_depth.is_some_and(|d| d > 20) {
+        return Err(AgentError::InvalidInput {
+            field: "max_depth".into(),
+            message: "must be at most 20".into(),
+        });
+    }
+    Ok((i, url))
+}
+
+impl TechnicalSeoAuditor {
+    /// The agent with `config`.
+    pub fn new(config: AuditConfig) -> Self {
+        Self { config }
+    }
+}
+
+#[async_trait]
+impl Agent for TechnicalSeoAuditor {
+    fn id(&self) -> &'static str {
+        "technical_seo_auditor"
+    }
+    fn name(&self) -> &'static str {
+        "Technical SEO Auditor Agent"
+    }
+    fn tier(&self) -> Tier {
+        Tier::Operational
+    }
+    fn description(&self) -> &'static str {
+        "Crawls a site (robots.txt, sitemap, page cap, politeness) and runs the technical check catalogue: status, redirects, titles, descriptions, canonicals, headings, thin and duplicate content, images, links, security headers, structured data, TTFB, page weight, llms.txt."
+    }
+    fn task_types(&self) -> Vec<TaskTypeSpec> {
+        vec![TaskTypeSpec {
+            name: AUDIT,
+            description: "Crawl and audit a site",
+            input_schema: schema_of::<AuditInput>(),
+        }]
+    }
+    fn validate(&self, _: &str, input: &Value) -> Result<(), AgentError> {
+        let (_, url) = check(input)?;
+        if !self.config.crawl.allow_private
+            && let Ok(u) = url::Url::parse(&url)
+        {
+            seo_crawler::check_url_host(&u).map_err(|m| AgentError::InvalidInput {
+                field: "url".into(),
+                message: m,
+            })?;
+        }
+        Ok(())
+    }
+    async fn run(
+        &self,
+        _: &str,
+        input: &Value,
+        ctx: &TaskContext,
+    ) -> Result<AgentOutput, AgentError> {
+        let (i, url) = check(input)?;
+        let mut cfg = self.config.crawl.clone();
+        // A task may ask for less than the operator allows, never more.
+        if let Some(p) = i.max_pages {
+            cfg.max_pages = cfg.max_pages.min(p);
+        }
+        if let Some(d) = i.max_depth {
+            cfg.max_depth = cfg.max_depth.min(d);
+        }
+        ctx.report(5);
+        let report = crawl(&url, &cfg).await.map_err(|e| match e {
+            seo_crawler::CrawlError::InvalidUrl(m) | seo_crawler::CrawlError::Refused(m) => {
+                AgentError::InvalidInput {
+                    field: "url".into(),
+                    message: m,
+                }
+            }
+            seo_crawler::CrawlError::Setup(m) => AgentError::Failed(m),
+        })?;
+        ctx.checkpoint()?;
+        ctx.report(90);
+        let out = self.audit(&report, i.core_web_vitals.as_ref());
+        ctx.report(100);
+        Ok(out)
+    }
+    fn reads(&self) -> Vec<crate::data::DataKind> {
+        vec![
+            crate::data::DataKind::TaskInput,
+            crate::data::DataKind::Website,
+        ]
+    }
+    async fn health(&self) -> AgentHealth {
+        // The crawler needs name resolution; probe the resolver.
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            tokio::net::lookup_host("localhost:80"),
+        )
+        .await
+        {
+            Ok(Ok(_)) => AgentHealth {
+                status: "healthy",
+                detail: "name resolution works; sites are fetched on demand".into(),
+            },
+            Ok(Err(e)) => AgentHealth {
+                status: "unhealthy",
+                detail: format!("name resolution fails: {e}"),
+            },
+            Err(_) => AgentHealth {
+                status: "unhealthy",
+                detail: "name resolution timed out".into(),
+            },
+        }
+    }
+}
