@@ -8,7 +8,12 @@
 //!
 //! The load comes from a minimal keep-alive HTTP/1.1 client in this process (64 connections on
 //! one thread), the server has one worker: each side has one of the machine's two cores.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,12 @@
 //! `WS_BENCH_CONNECTIONS=10000 cargo bench -p seo-e2e --bench ws`
 //! (each process needs `ulimit -n` above the connection count; the bench raises its soft
 //! limit to the hard limit itself).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

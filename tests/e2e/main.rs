@@ -1,5 +1,10 @@
 //! End-to-end tests: the real app over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod analytics;
 mod auth;

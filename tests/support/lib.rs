@@ -1,6 +1,11 @@
 //! Test support: start the real application on port 0 and talk to it over HTTP, as a
 //! client would (zero2prod's `spawn_app`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use seo_architects::{Config, Running};
 

@@ -1,5 +1,10 @@
 //! The configuration file as an operator uses it: precedence, round trip, refusals.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::process::{Command, Stdio};
 

@@ -1,5 +1,10 @@
 //! A server killed with SIGKILL while tasks run is restarted, and every task completes once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod common;
 #[path = "../../../crates/crawler/tests/fixture/mod.rs"]

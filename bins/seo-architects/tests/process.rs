@@ -1,6 +1,11 @@
 //! The real binary as an operator runs it: start-up, the embedded default, bad settings,
 //! and a clean exit on SIGTERM.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Crawl-and-audit throughput: a generated 1,000-page site on 127.0.0.1, crawled at
 //! concurrency 16 and audited. `cargo bench -p seo-agents --bench audit` prints pages/s and
 //! the peak resident memory.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::time::Instant;
 

@@ -101,8 +101,9 @@ impl LlmClient {
             }
         };
         let v: Value = res.json().await.ok()?;
-        let text = v["choices"][0]["message"]["content"]
-            .as_str()?
+        let text = v
+            .pointer("/choices/0/message/content")
+            .and_then(Value::as_str)?
             .trim()
             .to_string();
         (!text.is_empty()).then_some(text)

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
+use seo_domain::num::{f64_of, usize_of};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -366,10 +367,14 @@ impl AgentManager {
             .map(|d| d.as_secs_f64() * 1000.0)
             .collect();
         ms.sort_by(f64::total_cmp);
-        let mean = (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / ms.len() as f64);
+        let mean = (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / f64_of(ms.len()));
         // Nearest-rank p95.
         let p95 = (!ms.is_empty())
-            .then(|| ms[((ms.len() as f64 * 0.95).ceil() as usize).clamp(1, ms.len()) - 1]);
+            .then(|| {
+                let rank = usize_of((f64_of(ms.len()) * 0.95).ceil()).clamp(1, ms.len());
+                ms.get(rank - 1).copied()
+            })
+            .flatten();
         AgentStats {
             runs: s.runs,
             successes: s.successes,

@@ -84,16 +84,20 @@ fn parse_number(raw: &str) -> Option<f64> {
                 digits.replace(',', ".")
             }
         }
-        many => {
-            let last = many[many.len() - 1];
-            let first = many[0].1;
+        many @ [(_, first), .., last] => {
+            let (first, last) = (*first, *last);
             if many.iter().all(|(_, c)| *c == first) {
                 // "1,000,000" or "1.000.000": all thousands groups.
                 digits.replace(first, "")
             } else {
                 // "1.000,50" or "1,000.50": the last one is the decimal mark.
                 let (int, frac) = digits.split_at(last.0);
-                format!("{}.{}", int.replace([',', '.'], ""), &frac[1..])
+                // `frac` starts with the one-byte mark itself.
+                format!(
+                    "{}.{}",
+                    int.replace([',', '.'], ""),
+                    frac.get(1..).unwrap_or_default()
+                )
             }
         }
     };

@@ -1,6 +1,11 @@
 //! The technical SEO auditor against fixture sites served by the test: every planted defect
 //! is reported with the right page count, and a clean site yields no finding.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 #[path = "../../crawler/tests/fixture/mod.rs"]
 mod fixture;

@@ -1,5 +1,10 @@
 //! Lead scores worked out by hand (the arithmetic is in each comment).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use seo_agents::{AgentError, AgentManager, AgentsConfig, TaskContext};
 use serde_json::{Value, json};

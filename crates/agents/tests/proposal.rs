@@ -1,5 +1,10 @@
 //! Proposal prices and ROI worked out by hand.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use seo_agents::{AgentManager, AgentsConfig, TaskContext};
 use serde_json::{Value, json};

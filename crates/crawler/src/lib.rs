@@ -249,7 +249,7 @@ impl Crawl {
                 Ok(Some(chunk)) => {
                     let room = self.cfg.max_body_bytes.saturating_sub(body.len());
                     if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
+                        body.extend_from_slice(chunk.get(..room).unwrap_or_default());
                         truncated = true;
                         break;
                     }
@@ -505,9 +505,9 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
     if let Some(d) = crawl.robots.crawl_delay {
         // `Robots` keeps only finite, non-negative delays; `try_` keeps even a future
         // change from turning hostile text into a panic.
-        let capped =
-            Duration::try_from_secs_f64(d.clamp(0.0, cfg.max_crawl_delay_ms as f64 / 1000.0))
-                .unwrap_or(Duration::ZERO);
+        let capped = Duration::try_from_secs_f64(d)
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_millis(cfg.max_crawl_delay_ms));
         crawl.delay = crawl.delay.max(capped);
     }
     let (llms_txt, _) = crawl.file(at("/llms.txt")?).await;

@@ -1,5 +1,10 @@
 //! The crawler against fixture sites served by the test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod fixture;
 

@@ -6,6 +6,7 @@
 
 pub mod campaign;
 pub mod client;
+pub mod num;
 pub mod page;
 pub mod task;
 pub mod user;

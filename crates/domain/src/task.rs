@@ -332,8 +332,7 @@ pub struct TaskStats {
 /// ```
 pub fn success_rate(completed: u64, failed: u64, timed_out: u64) -> Option<f64> {
     let finished = completed.saturating_add(failed).saturating_add(timed_out);
-    #[allow(clippy::cast_precision_loss)]
-    (finished > 0).then(|| completed as f64 / finished as f64)
+    (finished > 0).then(|| crate::num::f64_of(completed) / crate::num::f64_of(finished))
 }
 
 #[cfg(test)]

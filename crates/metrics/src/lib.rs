@@ -8,6 +8,7 @@
 //! - A per-minute history of the last 24 hours (requests, errors, p50/p95 latency, tasks by
 //!   status) behind `/api/metrics/detailed`.
 
+use seo_domain::num::{f64_of, usize_of};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -83,8 +84,9 @@ fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
-    Some((sorted[rank - 1] * 1000.0).round() / 1000.0)
+    // Nearest rank: the smallest value with at least q of the values at or below it.
+    let rank = usize_of((f64_of(sorted.len()) * q).ceil()).clamp(1, sorted.len());
+    sorted.get(rank - 1).map(|v| (v * 1000.0).round() / 1000.0)
 }
 
 /// The metrics of one process. Clone the `Arc` to share it.
@@ -329,18 +331,18 @@ impl Metrics {
         pool_idle: usize,
         pool_max: usize,
     ) {
-        metrics::gauge!("task_queue_depth", "status" => "pending").set(pending as f64);
-        metrics::gauge!("task_queue_depth", "status" => "running").set(running as f64);
-        metrics::gauge!("db_pool_connections", "state" => "in_use").set(pool_in_use as f64);
-        metrics::gauge!("db_pool_connections", "state" => "idle").set(pool_idle as f64);
-        metrics::gauge!("db_pool_connections", "state" => "max").set(pool_max as f64);
+        metrics::gauge!("task_queue_depth", "status" => "pending").set(f64_of(pending));
+        metrics::gauge!("task_queue_depth", "status" => "running").set(f64_of(running));
+        metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64_of(pool_in_use));
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(f64_of(pool_idle));
+        metrics::gauge!("db_pool_connections", "state" => "max").set(f64_of(pool_max));
     }
 
     /// Sets the open WebSocket connection gauge (`ws_connections`, and the original's
     /// `system_active_connections`, which its dashboards read and which counts the same thing).
     pub fn set_ws_connections(&self, n: usize) {
-        metrics::gauge!("ws_connections").set(n as f64);
-        metrics::gauge!("system_active_connections").set(n as f64);
+        metrics::gauge!("ws_connections").set(f64_of(n));
+        metrics::gauge!("system_active_connections").set(f64_of(n));
     }
 
     /// The last system sample.
@@ -406,7 +408,7 @@ impl Metrics {
                         sampled_at: Some(Utc::now()),
                         cpu_percent: f64::from(sys.global_cpu_usage()),
                         memory_percent: if total > 0 {
-                            used as f64 * 100.0 / total as f64
+                            f64_of(used) * 100.0 / f64_of(total)
                         } else {
                             0.0
                         },
@@ -427,7 +429,7 @@ impl Metrics {
                 metrics::gauge!("system_memory_percent").set(snap.memory_percent);
                 metrics::gauge!("process_cpu_percent").set(snap.process_cpu_percent);
                 metrics::gauge!("process_resident_memory_bytes")
-                    .set(snap.process_resident_bytes as f64);
+                    .set(f64_of(snap.process_resident_bytes));
                 *me.system.write().unwrap_or_else(|p| p.into_inner()) = snap;
                 me.handle.run_upkeep();
                 tokio::time::sleep(every).await;

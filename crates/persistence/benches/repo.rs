@@ -2,7 +2,12 @@
 //!
 //! `cargo bench -p seo-persistence --bench repo` runs on a temporary SQLite file, and on
 //! PostgreSQL as well when `BENCH_DATABASE_URL` is set (a fresh schema is used and dropped).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::time::Instant;
 

@@ -395,7 +395,7 @@ impl Database {
             match db.ping().await {
                 Ok(_) => return Ok(db),
                 Err(e) if Instant::now() + delay < deadline => {
-                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                    tracing::warn!(error = %e, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "database not reachable yet");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }

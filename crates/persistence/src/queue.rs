@@ -497,7 +497,7 @@ impl Database {
             Ok(QueueHealth {
                 pending,
                 running,
-                oldest_pending_age_seconds: oldest.map(|o| (app_now - o).num_milliseconds().max(0) as f64 / 1000.0),
+                oldest_pending_age_seconds: oldest.map(|o| seo_domain::num::f64_of((app_now - o).num_milliseconds().max(0)) / 1000.0),
                 unclaimable,
             })
         })

@@ -405,7 +405,7 @@ impl Database {
                     top_task_types,
                     average_duration_seconds: avg_ms.map(|ms| ms / 1000.0),
                     tasks_24h,
-                    completion_rate: (finished > 0).then(|| completed as f64 * 100.0 / finished as f64),
+                    completion_rate: (finished > 0).then(|| seo_domain::num::f64_of(completed) * 100.0 / seo_domain::num::f64_of(finished)),
                 })
             })
         })

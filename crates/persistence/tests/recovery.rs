@@ -1,6 +1,11 @@
 //! PostgreSQL connections killed under the pool (a server restart looks the same to us):
 //! the pool notices on checkout and reconnects, with no restart of ours.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod common;
 

@@ -51,8 +51,7 @@ impl Service {
             .detailed(1)
             .iter()
             .fold((0, 0), |(a, b), m| (a + m.requests, b + m.errors));
-        #[allow(clippy::cast_precision_loss)]
-        let rate = (req > 0).then(|| err as f64 / req as f64);
+        let rate = (req > 0).then(|| seo_domain::num::f64_of(err) / seo_domain::num::f64_of(req));
         if let Some(rate) = rate.filter(|x| *x > r.error_rate) {
             out.push(json!({"rule": "error_rate", "severity": "critical", "value": rate, "threshold": r.error_rate, "message": format!("{err} of {req} requests failed in the last hour")}));
         }

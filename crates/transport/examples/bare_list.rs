@@ -1,6 +1,11 @@
 //! The client list with no middleware and no authentication, to measure what the stack
 //! costs (docs/PERFORMANCE.md). `DATABASE_URL=… PORT=… cargo run --release -p seo-transport --example bare_list`
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use seo_domain::{ClientFilter, PageRequest};

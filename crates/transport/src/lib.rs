@@ -27,6 +27,14 @@ pub use routes::{RouteInfo, route_table};
 pub use seo_service::events;
 pub use state::AppState;
 
+/// Sets `key` of a JSON object (a no-op on anything else, where `value[key] = …` would
+/// panic).
+pub(crate) fn json_set(target: &mut serde_json::Value, key: &str, value: serde_json::Value) {
+    if let serde_json::Value::Object(map) = target {
+        map.insert(key.to_string(), value);
+    }
+}
+
 /// Paths and methods served, for 405 answers.
 struct Served(Vec<(ResourceDef, Method)>);
 

@@ -333,7 +333,7 @@ pub fn start(state: AppState) {
         while let Some(msg) = sub.recv().await {
             let channel = match serde_json::from_str::<Value>(&msg)
                 .ok()
-                .and_then(|v| v["type"].as_str().map(str::to_string))
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string))
             {
                 Some(t) if t == "task_update" || t == "workflow_update" => "tasks",
                 Some(t) if t == "campaign_update" => "campaigns",
@@ -417,10 +417,10 @@ async fn authenticate(
                 return None;
             };
             let v: Value = serde_json::from_str(&text).ok()?;
-            if v["type"] != "auth" {
+            if v.get("type").and_then(Value::as_str) != Some("auth") {
                 return None;
             }
-            v["token"].as_str()?.to_string()
+            v.get("token").and_then(Value::as_str)?.to_string()
         }
     };
     state.auth.authenticate(&token).await.ok()
@@ -589,7 +589,7 @@ async fn handle_client_message(state: &AppState, id: u64, text: &str) -> Option<
             })
             .collect()
     };
-    match v["type"].as_str() {
+    match v.get("type").and_then(Value::as_str) {
         Some("ping") => Some(json!({"type": "pong", "timestamp": now()}).to_string()),
         Some("request_metrics") => Some(metrics_update(state)),
         Some("request_agents_status") => Some(agents_status(state).await),

@@ -1,6 +1,12 @@
 //! Helpers shared by the tests that drive the real binary as a process.
 // Each test file uses only some of them.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::Child;

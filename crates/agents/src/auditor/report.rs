@@ -19,9 +19,8 @@ type Categories = BTreeMap<String, (f64, Vec<String>)>;
 
 /// Every weighted category (except Core Web Vitals) starts at 100 and loses each failed
 /// check's penalty × the share of pages it affects (all of them for a site-wide check).
-#[allow(clippy::cast_precision_loss)]
 fn category_scores(hits: &[Hit], cfg: &AuditConfig, pages: usize) -> Categories {
-    let total_pages = pages.max(1) as f64;
+    let total_pages = seo_domain::num::f64_of(pages.max(1));
     let penalty = |sev: &str| {
         cfg.severity_penalty
             .iter()
@@ -38,7 +37,7 @@ fn category_scores(hits: &[Hit], cfg: &AuditConfig, pages: usize) -> Categories 
         let share = if h.site_wide {
             1.0
         } else {
-            h.pages.len() as f64 / total_pages
+            seo_domain::num::f64_of(h.pages.len()) / total_pages
         };
         let p = 100.0 * penalty(h.severity) * share.min(1.0);
         if let Some((score, why)) = scores.get_mut(h.category)
@@ -52,7 +51,6 @@ fn category_scores(hits: &[Hit], cfg: &AuditConfig, pages: usize) -> Categories 
 }
 
 /// The Core Web Vitals category from supplied field values; `Err` says what is missing.
-#[allow(clippy::cast_precision_loss)]
 fn vitals(cwv: Option<&CoreWebVitals>, cfg: &AuditConfig) -> Result<(f64, Vec<String>), String> {
     let Some(v) = cwv else {
         return Err("core_web_vitals (supply lcp_ms, inp_ms and cls to include them)".into());
@@ -69,7 +67,7 @@ fn vitals(cwv: Option<&CoreWebVitals>, cfg: &AuditConfig) -> Result<(f64, Vec<St
     if parts.is_empty() {
         return Err("core_web_vitals (none of lcp_ms, inp_ms, cls given)".into());
     }
-    let mean = parts.iter().map(|(_, p)| p).sum::<f64>() / parts.len() as f64;
+    let mean = parts.iter().map(|(_, p)| p).sum::<f64>() / seo_domain::num::f64_of(parts.len());
     Ok((
         mean,
         parts.iter().map(|(n, p)| format!("{n} {p}")).collect(),

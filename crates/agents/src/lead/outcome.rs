@@ -145,18 +145,17 @@ pub(crate) fn deal_value(f: &Facts, lead_type: &str, cfg: &LeadConfig) -> (f64, 
 }
 
 /// score/100 plus a step per strength, minus a step per risk, clamped.
-#[allow(clippy::cast_precision_loss)]
 pub(crate) fn close_probability(score: f64, swot: &Swot, cfg: &LeadConfig) -> f64 {
     let c = &cfg.close;
-    (score / 100.0 + c.per_strength * swot.strengths.len() as f64
-        - c.per_risk * swot.risks.len() as f64)
-        .clamp(c.min, c.max)
+    (score / 100.0 + c.per_strength * seo_domain::num::f64_of(swot.strengths.len())
+        - c.per_risk * seo_domain::num::f64_of(swot.risks.len()))
+    .clamp(c.min, c.max)
 }
 
 /// How much of the picture was given, weighted with the score.
-#[allow(clippy::cast_precision_loss)]
 pub(crate) fn confidence(key_fields: &[bool], score: f64, cfg: &LeadConfig) -> f64 {
-    let filled = key_fields.iter().filter(|b| **b).count() as f64 / key_fields.len().max(1) as f64;
+    let given = key_fields.iter().filter(|b| **b).count();
+    let filled = seo_domain::num::f64_of(given) / seo_domain::num::f64_of(key_fields.len().max(1));
     cfg.confidence.filled * filled + cfg.confidence.score * score / 100.0
 }
 

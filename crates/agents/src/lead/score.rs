@@ -152,10 +152,8 @@ impl Facts {
             industry_entry,
         }
     }
-
-    #[allow(clippy::cast_precision_loss)]
     fn pain_count(&self) -> f64 {
-        self.pains.len() as f64
+        seo_domain::num::f64_of(self.pains.len())
     }
 }
 

@@ -72,20 +72,40 @@ fn round3(v: f64) -> f64 {
 }
 
 /// Piecewise-linear uplift (growth − 1) at month `m` through (0,0), (6,g6), (12,g12), (24,g24).
-fn uplift(g: [f64; 3], m: f64) -> f64 {
+fn uplift([g6, g12, g24]: [f64; 3], m: f64) -> f64 {
     let pts = [
         (0.0, 0.0),
-        (6.0, g[0] - 1.0),
-        (12.0, g[1] - 1.0),
-        (24.0, g[2] - 1.0),
+        (6.0, g6 - 1.0),
+        (12.0, g12 - 1.0),
+        (24.0, g24 - 1.0),
     ];
-    for w in pts.windows(2) {
-        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-        if m <= x1 {
+    let mut prev = (0.0, 0.0);
+    for (x1, y1) in pts {
+        let (x0, y0) = prev;
+        if m <= x1 && x1 > x0 {
             return y0 + (y1 - y0) * (m - x0) / (x1 - x0);
         }
+        prev = (x1, y1);
     }
-    pts[3].1
+    prev.1
+}
+
+/// A company's size band: picks its column of a `[smb, mid_market, enterprise]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Band {
+    Smb,
+    MidMarket,
+    Enterprise,
+}
+
+impl Band {
+    fn pick<T: Clone>(self, [smb, mid, ent]: &[T; 3]) -> T {
+        match self {
+            Band::Smb => smb.clone(),
+            Band::MidMarket => mid.clone(),
+            Band::Enterprise => ent.clone(),
+        }
+    }
 }
 
 impl ProposalGeneration {
@@ -117,12 +137,12 @@ impl ProposalGeneration {
         });
         let employees = size.as_deref().and_then(parse_amount).map(|a| a.typical());
         let (tier, tier_name) = match employees {
-            Some(e) if e >= c.size_thresholds[1] => (2, "enterprise"),
-            Some(e) if e >= c.size_thresholds[0] => (1, "mid_market"),
-            Some(_) => (0, "smb"),
+            Some(e) if e >= c.size_thresholds[1] => (Band::Enterprise, "enterprise"),
+            Some(e) if e >= c.size_thresholds[0] => (Band::MidMarket, "mid_market"),
+            Some(_) => (Band::Smb, "smb"),
             None => {
                 not_measured.push("company_size (priced as smb)".to_string());
-                (0, "smb")
+                (Band::Smb, "smb")
             }
         };
         let class = p
@@ -158,7 +178,7 @@ impl ProposalGeneration {
             None => {
                 not_measured.push("audit_score (maturity estimated from company size)".to_string());
                 (
-                    c.maturity_by_size.get(tier).cloned().unwrap_or_default(),
+                    tier.pick(&c.maturity_by_size),
                     format!("no audit yet: estimated from size ({tier_name})"),
                 )
             }
@@ -171,14 +191,15 @@ impl ProposalGeneration {
             let Some((_, rates, billing)) = c.rates.iter().find(|(n, _, _)| n == name) else {
                 continue;
             };
-            let price = round0(rates[tier] * industry_mult * class_mult);
+            let base_rate = tier.pick(rates);
+            let price = round0(base_rate * industry_mult * class_mult);
             if billing == "monthly" {
                 monthly += price;
             } else {
                 one_time += price;
             }
             lines.push(json!({
-                "service": name, "billing": billing, "base_rate": rates[tier],
+                "service": name, "billing": billing, "base_rate": base_rate,
                 "industry_multiplier": industry_mult, "class_multiplier": class_mult, "price": price,
             }));
         }
@@ -207,8 +228,9 @@ impl ProposalGeneration {
         let traffic = match p.monthly_traffic {
             Some(t) => t,
             None => {
-                assumptions.push(format!("monthly organic visits {} (table value for {tier_name}; client figure unknown)", c.base_traffic[tier]));
-                c.base_traffic[tier]
+                let t = tier.pick(&c.base_traffic);
+                assumptions.push(format!("monthly organic visits {t} (table value for {tier_name}; client figure unknown)"));
+                t
             }
         };
         let conversion = match p.conversion_rate {
@@ -224,11 +246,11 @@ impl ProposalGeneration {
         let deal = match p.average_deal_value {
             Some(d) => d,
             None => {
+                let d = tier.pick(&c.deal_value);
                 assumptions.push(format!(
-                    "average deal value {} (table value for {tier_name}; client figure unknown)",
-                    c.deal_value[tier]
+                    "average deal value {d} (table value for {tier_name}; client figure unknown)"
                 ));
-                c.deal_value[tier]
+                d
             }
         };
         let opportunity = match p.lead_score {
@@ -242,7 +264,9 @@ impl ProposalGeneration {
                 c.opportunity_default
             }
         };
-        let g: [f64; 3] = [0, 1, 2].map(|i| 1.0 + (c.growth[i][tier] - 1.0) * opportunity);
+        let g: [f64; 3] = c
+            .growth
+            .map(|at| 1.0 + (tier.pick(&at) - 1.0) * opportunity);
         assumptions.push(format!(
             "traffic grows ×{:.2} by month 6, ×{:.2} by 12, ×{:.2} by 24 (table for {tier_name} × opportunity {opportunity:.2}), linearly in between",
             g[0], g[1], g[2]
@@ -472,8 +496,9 @@ impl Agent for ProposalGeneration {
             input: json!({"company_name": "Acme SaaS", "industry": "SaaS", "company_size": 200, "lead_score": 85, "lead_class": "hot"}),
             // mid-market basic: audit 500k, content 350k one-time; retainer 850k monthly; × 1.3 (SaaS) × 1.2 (hot)
             check: |out| {
-                let t = &out.extra["totals"];
-                if t["one_time"] == json!(1_326_000.0) && t["monthly"] == json!(1_326_000.0) {
+                let t = out.extra.get("totals").cloned().unwrap_or_default();
+                let expected = Some(&json!(1_326_000.0));
+                if t.get("one_time") == expected && t.get("monthly") == expected {
                     Ok(())
                 } else {
                     Err(format!("expected 1,326,000 one-time and monthly, got {t}"))

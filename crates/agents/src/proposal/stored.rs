@@ -58,8 +58,7 @@ pub(crate) async fn enrich(p: &mut ProposalInput, ctx: &TaskContext) -> Vec<Stri
         if p.company_size.is_none()
             && let Some(n) = client.employee_count
         {
-            #[allow(clippy::cast_precision_loss)]
-            let n = n as f64;
+            let n = seo_domain::num::f64_of(n);
             p.company_size = Some(NumOrText::Number(n));
             took.push("employee count");
         }

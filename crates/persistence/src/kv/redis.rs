@@ -89,7 +89,7 @@ impl RedisKv {
             match kv.ping().await {
                 Ok(_) => return Ok(kv),
                 Err(e) if Instant::now() + delay < deadline => {
-                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "redis not reachable yet");
+                    tracing::warn!(error = %e, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "redis not reachable yet");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }

@@ -1,7 +1,13 @@
 //! Test databases: a SQLite temp file always, and PostgreSQL / Redis too when
 //! `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set. Each PostgreSQL test gets its own schema,
 //! so tests run in parallel against one server; each Redis test its own key prefix.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use seo_agents::{AgentInfo, TaskContext, Tier};
 use seo_auth::Permission;
+use seo_domain::num::f64_of;
 use seo_domain::{NewTask, PageRequest, TaskPriority};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -21,9 +22,9 @@ async fn entry(state: &AppState, info: AgentInfo) -> Value {
         _ => "error",
     };
     let mut v = serde_json::to_value(&info).unwrap_or_default();
-    v["status"] = json!(status);
-    v["health"] = json!(health);
-    v["mcp_enabled"] = json!(false);
+    crate::json_set(&mut v, "status", json!(status));
+    crate::json_set(&mut v, "health", json!(health));
+    crate::json_set(&mut v, "mcp_enabled", json!(false));
     v
 }
 
@@ -58,7 +59,10 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
             continue;
         }
         let e = entry(&state, info).await;
-        if q.status.as_deref().is_some_and(|s| e["status"] != s) {
+        if q.status
+            .as_deref()
+            .is_some_and(|s| e.get("status").and_then(Value::as_str) != Some(s))
+        {
             continue;
         }
         items.push(e);
@@ -66,8 +70,8 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
     let total = items.len();
     let items: Vec<Value> = items
         .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.limit()).unwrap_or(0))
         .collect();
     Ok(HttpResponse::Ok()
         .json(json!({"items": items, "total": total, "page": page.page, "size": page.size})))
@@ -198,7 +202,7 @@ async fn stats(
             "success_rate": seo_service::stats::success_rate_of(&by_status),
             "mean_duration_ms": avg_ms,
             "max_duration_ms": max_ms,
-            "throughput_per_hour": completed as f64 / hours as f64,
+            "throughput_per_hour": f64_of(completed) / f64_of(hours),
         },
     })))
 }
@@ -257,7 +261,7 @@ async fn comprehensive(state: web::Data<AppState>) -> HttpResponse {
             "passed": passed,
             "failed": ids.len() - passed - skipped,
             "skipped": skipped,
-            "success_rate": if ids.len() == skipped { 0.0 } else { passed as f64 / (ids.len() - skipped) as f64 },
+            "success_rate": if ids.len() == skipped { 0.0 } else { f64_of(passed) / f64_of(ids.len() - skipped) },
         },
     }))
 }

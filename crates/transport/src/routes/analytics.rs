@@ -5,6 +5,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use seo_auth::Permission;
+use seo_domain::num::f64_of;
 use seo_domain::{PageRequest, TaskFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -83,7 +84,7 @@ fn system_figures(state: &AppState, tf: Timeframe) -> Value {
     let errors: u64 = minutes.iter().map(|m| m.errors).sum();
     let weighted: f64 = minutes
         .iter()
-        .filter_map(|m| m.p50_ms.map(|p| p * m.requests as f64))
+        .filter_map(|m| m.p50_ms.map(|p| p * f64_of(m.requests)))
         .sum();
     let s = state.metrics.system();
     json!({
@@ -91,8 +92,8 @@ fn system_figures(state: &AppState, tf: Timeframe) -> Value {
         "covered_hours": hours,
         "total_requests": requests,
         "error_requests": errors,
-        "error_rate": if requests > 0 { errors as f64 / requests as f64 } else { 0.0 },
-        "median_latency_ms_weighted": if requests > 0 { Some(weighted / requests as f64) } else { None },
+        "error_rate": if requests > 0 { f64_of(errors) / f64_of(requests) } else { 0.0 },
+        "median_latency_ms_weighted": if requests > 0 { Some(weighted / f64_of(requests)) } else { None },
         "worst_minute_p95_ms": minutes.iter().filter_map(|m| m.p95_ms).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b)))),
         "cpu_percent": s.cpu_percent,
         "memory_percent": s.memory_percent,
@@ -125,7 +126,7 @@ async fn agent_figures(
             "failed_tasks": failed,
             "success_rate": success_rate,
             "avg_processing_time_ms": avg,
-            "throughput_per_hour": completed as f64 / tf.hours() as f64,
+            "throughput_per_hour": f64_of(completed) / f64_of(tf.hours()),
             "by_status": by_status,
         }));
     }
@@ -150,9 +151,9 @@ async fn business_figures(state: &AppState, tf: Timeframe) -> Result<Value, ApiE
         })
         .sum();
     let mut v = serde_json::to_value(&b).map_err(ApiError::internal)?;
-    v["timeframe"] = json!(tf.label());
-    v["proposals"] = json!(proposals.len());
-    v["pipeline_value"] = json!(pipeline);
+    crate::json_set(&mut v, "timeframe", json!(tf.label()));
+    crate::json_set(&mut v, "proposals", json!(proposals.len()));
+    crate::json_set(&mut v, "pipeline_value", json!(pipeline));
     Ok(v)
 }
 

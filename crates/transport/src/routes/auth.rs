@@ -73,7 +73,7 @@ async fn logout(
 async fn me(caller: Caller) -> HttpResponse {
     let user = caller.0.user;
     let mut body = serde_json::to_value(&user).unwrap_or_default();
-    body["permissions"] = json!(permissions_of(user.role));
+    crate::json_set(&mut body, "permissions", json!(permissions_of(user.role)));
     HttpResponse::Ok().json(body)
 }
 

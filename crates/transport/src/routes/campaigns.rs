@@ -131,7 +131,7 @@ async fn transition(
         .await?;
     let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
     if action == CampaignAction::Start {
-        body["audit_task_id"] = json!(audit.map(|t| t.id));
+        crate::json_set(&mut body, "audit_task_id", json!(audit.map(|t| t.id)));
     }
     Ok(HttpResponse::Ok().json(body))
 }

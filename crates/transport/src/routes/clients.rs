@@ -81,8 +81,8 @@ async fn get(
         .list_campaigns(filter, PageRequest { page: 1, size: 100 })
         .await?;
     let mut body = serde_json::to_value(&client).map_err(ApiError::internal)?;
-    body["campaigns"] = json!(campaigns.items);
-    body["campaigns_total"] = json!(campaigns.total);
+    crate::json_set(&mut body, "campaigns", json!(campaigns.items));
+    crate::json_set(&mut body, "campaigns_total", json!(campaigns.total));
     Ok(HttpResponse::Ok().json(body))
 }
 

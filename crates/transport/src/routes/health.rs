@@ -139,9 +139,9 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let required_up = db.up() && (kv.up() || !state.kv_required);
     let all_up = required_up
         && kv.up()
-        && queue["status"] == "up"
-        && agents["status"] == "up"
-        && workers["status"] == "up";
+        && queue.get("status").and_then(serde_json::Value::as_str) == Some("up")
+        && agents.get("status").and_then(serde_json::Value::as_str) == Some("up")
+        && workers.get("status").and_then(serde_json::Value::as_str) == Some("up");
     let pool = state.db.pool_state();
     let body = json!({
         "status": if all_up { "healthy" } else { "degraded" },

@@ -3,6 +3,7 @@
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use seo_auth::{Access, Permission};
+use seo_domain::num::f64_of;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -38,7 +39,7 @@ async fn system(state: web::Data<AppState>) -> HttpResponse {
         "uptime_seconds": state.started_at.elapsed().as_secs_f64(),
         "requests_last_hour": requests,
         "errors_last_hour": errors,
-        "error_rate": if requests > 0 { errors as f64 / requests as f64 } else { 0.0 },
+        "error_rate": if requests > 0 { f64_of(errors) / f64_of(requests) } else { 0.0 },
     }))
 }
 
