@@ -162,3 +162,53 @@ fn agent_tables_come_from_the_file() {
         "the operator's class bands apply"
     );
 }
+
+/// Every key `config show` prints under `[agents…]` is documented in docs/CONFIGURATION.md,
+/// in the section of its table.
+#[test]
+fn every_agent_key_is_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, shown, err) = run(dir.path(), &[], &["config", "show"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/CONFIGURATION.md"
+    ))
+    .unwrap();
+    let table: toml::Table = shown.parse().unwrap();
+    let mut missing = Vec::new();
+    fn walk(path: &str, t: &toml::Table, doc: &str, missing: &mut Vec<String>) {
+        let heading = format!("### `[{path}]`");
+        let section = doc
+            .split_once(&heading)
+            .map(|(_, rest)| rest.split("\n### ").next().unwrap_or_default());
+        for (k, v) in t {
+            match v {
+                // Maps keyed by data (classes, maturities) and limit pairs are documented as one key.
+                toml::Value::Table(inner)
+                    if !matches!(
+                        k.as_str(),
+                        "lcp_ms" | "inp_ms" | "cls" | "next_actions" | "next_steps" | "services"
+                    ) =>
+                {
+                    walk(&format!("{path}.{k}"), inner, doc, missing)
+                }
+                _ => {
+                    if !section.is_some_and(|s| s.contains(&format!("| `{k}` |"))) {
+                        missing.push(format!("{path}.{k}"));
+                    }
+                }
+            }
+        }
+    }
+    let agents = table["agents"].as_table().unwrap();
+    for (name, section) in agents {
+        walk(
+            &format!("agents.{name}"),
+            section.as_table().unwrap(),
+            &doc,
+            &mut missing,
+        );
+    }
+    assert!(missing.is_empty(), "undocumented keys: {missing:?}");
+}
