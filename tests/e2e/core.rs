@@ -622,6 +622,16 @@ async fn a_site_with_a_nan_crawl_delay_is_audited_and_the_worker_goes_on() {
         .await;
     assert_eq!(s, 200, "{audit}");
     assert_eq!(audit["status"], "completed", "{audit}");
+    let issues: Vec<&str> = audit["output"]["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        issues.contains(&"robots_txt_invalid"),
+        "the NaN and -inf delays are reported: {issues:?}"
+    );
     let (s, lead) = app
         .send(
             Method::POST,

@@ -118,14 +118,27 @@ pub fn extract(html: &str, base: &Url) -> PageFacts {
 pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usize) -> PageFacts {
     let doc = Html::parse_document(html);
     let mut f = PageFacts::default();
-    let text_of = |e: scraper::ElementRef<'_>| {
-        e.text()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    head(&doc, base, &mut f);
+    outline(&doc, &mut f);
+    body_text(&doc, &mut f);
+    links(&doc, base, max_links, &mut f);
+    images(&doc, base, max_images, &mut f);
+    page_security(&doc, base, &mut f);
+    f
+}
+
+/// An element's text with whitespace collapsed.
+fn text_of(e: scraper::ElementRef<'_>) -> String {
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Titles, meta tags, canonical and hreflang links, Open Graph, JSON-LD.
+fn head(doc: &Html, base: &Url, f: &mut PageFacts) {
     if let Some(s) = sel("title") {
         f.titles = doc.select(&s).map(text_of).collect();
     }
@@ -175,88 +188,6 @@ pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usiz
             }
         }
     }
-    if let Some(s) = sel("html") {
-        f.lang = doc
-            .select(&s)
-            .next()
-            .and_then(|h| h.value().attr("lang"))
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty());
-    }
-    if let Some(s) = sel("h1, h2, h3, h4, h5, h6") {
-        for h in doc.select(&s) {
-            let level = h.value().name().as_bytes().get(1).map_or(0, |b| b - b'0');
-            f.headings.push(level);
-            if level == 1 {
-                f.h1.push(text_of(h));
-            }
-        }
-    }
-    if let Some(s) = sel("body") {
-        let skip = ["script", "style", "noscript", "template"];
-        let mut words = Vec::new();
-        if let Some(body) = doc.select(&s).next() {
-            for node in body.descendants() {
-                if let Some(t) = node.value().as_text() {
-                    let hidden = node.ancestors().any(|a| {
-                        a.value()
-                            .as_element()
-                            .is_some_and(|e| skip.contains(&e.name()))
-                    });
-                    if !hidden {
-                        words.extend(t.split_whitespace().map(str::to_lowercase));
-                    }
-                }
-            }
-        }
-        f.word_count = words.len();
-        // FNV-1a over the normalised words: stable across runs and platforms.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in words.join(" ").bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        f.text_hash = h;
-    }
-    if let Some(s) = sel("a[href]") {
-        for a in doc.select(&s) {
-            if let Some(u) = a.value().attr("href").and_then(|h| resolve(base, h)) {
-                f.links_total += 1;
-                if f.links.len() >= max_links {
-                    continue;
-                }
-                let nofollow = a
-                    .value()
-                    .attr("rel")
-                    .is_some_and(|r| r.to_lowercase().contains("nofollow"));
-                f.links.push(Link {
-                    url: u.to_string(),
-                    text: text_of(a),
-                    nofollow,
-                });
-            }
-        }
-    }
-    if let Some(s) = sel("img") {
-        for i in doc.select(&s) {
-            f.images_total += 1;
-            if f.images.len() >= max_images {
-                continue;
-            }
-            let src = i
-                .value()
-                .attr("src")
-                .and_then(|h| resolve(base, h))
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            f.images.push(Image {
-                src,
-                alt: i.value().attr("alt").map(|a| a.trim().to_string()),
-                has_dimensions: i.value().attr("width").is_some()
-                    && i.value().attr("height").is_some(),
-            });
-        }
-    }
     if let Some(s) = sel("script[type=\"application/ld+json\"]") {
         for sc in doc.select(&s) {
             let raw: String = sc.text().collect();
@@ -271,6 +202,115 @@ pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usiz
                 });
         }
     }
+}
+
+/// The document language and its heading outline.
+fn outline(doc: &Html, f: &mut PageFacts) {
+    if let Some(s) = sel("html") {
+        f.lang = doc
+            .select(&s)
+            .next()
+            .and_then(|h| h.value().attr("lang"))
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty());
+    }
+    if let Some(s) = sel("h1, h2, h3, h4, h5, h6") {
+        for h in doc.select(&s) {
+            let level = h
+                .value()
+                .name()
+                .as_bytes()
+                .get(1)
+                .map_or(0, |b| b.saturating_sub(b'0'));
+            f.headings.push(level);
+            if level == 1 {
+                f.h1.push(text_of(h));
+            }
+        }
+    }
+}
+
+/// Visible body words (scripts and styles left out): their count and a stable hash.
+fn body_text(doc: &Html, f: &mut PageFacts) {
+    let Some(s) = sel("body") else {
+        return;
+    };
+    let skip = ["script", "style", "noscript", "template"];
+    let mut words = Vec::new();
+    if let Some(body) = doc.select(&s).next() {
+        for node in body.descendants() {
+            if let Some(t) = node.value().as_text() {
+                let hidden = node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| skip.contains(&e.name()))
+                });
+                if !hidden {
+                    words.extend(t.split_whitespace().map(str::to_lowercase));
+                }
+            }
+        }
+    }
+    f.word_count = words.len();
+    // FNV-1a over the normalised words: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in words.join(" ").bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    f.text_hash = h;
+}
+
+/// Links, at most `max` kept; all counted.
+fn links(doc: &Html, base: &Url, max: usize, f: &mut PageFacts) {
+    let Some(s) = sel("a[href]") else {
+        return;
+    };
+    for a in doc.select(&s) {
+        if let Some(u) = a.value().attr("href").and_then(|h| resolve(base, h)) {
+            f.links_total += 1;
+            if f.links.len() >= max {
+                continue;
+            }
+            let nofollow = a
+                .value()
+                .attr("rel")
+                .is_some_and(|r| r.to_lowercase().contains("nofollow"));
+            f.links.push(Link {
+                url: u.to_string(),
+                text: text_of(a),
+                nofollow,
+            });
+        }
+    }
+}
+
+/// Images, at most `max` kept; all counted.
+fn images(doc: &Html, base: &Url, max: usize, f: &mut PageFacts) {
+    let Some(s) = sel("img") else {
+        return;
+    };
+    for i in doc.select(&s) {
+        f.images_total += 1;
+        if f.images.len() >= max {
+            continue;
+        }
+        let src = i
+            .value()
+            .attr("src")
+            .and_then(|h| resolve(base, h))
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        f.images.push(Image {
+            src,
+            alt: i.value().attr("alt").map(|a| a.trim().to_string()),
+            has_dimensions: i.value().attr("width").is_some() && i.value().attr("height").is_some(),
+        });
+    }
+}
+
+/// Forms posting over http, and http resources on an https page.
+fn page_security(doc: &Html, base: &Url, f: &mut PageFacts) {
     if let Some(s) = sel("form[action]") {
         f.insecure_forms = doc
             .select(&s)
@@ -294,5 +334,4 @@ pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usiz
             })
             .count();
     }
-    f
 }

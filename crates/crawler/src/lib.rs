@@ -44,6 +44,8 @@ pub struct CrawlConfig {
     pub max_links_per_page: usize,
     /// Images kept per page (the rest are counted, not stored).
     pub max_images_per_page: usize,
+    /// Sitemap files fetched (sitemap indexes included).
+    pub max_sitemaps: usize,
     /// Time allowed for one request, body included.
     pub timeout_ms: u64,
     /// Bytes read of one body; the rest is dropped and the page marked truncated.
@@ -66,6 +68,7 @@ impl Default for CrawlConfig {
             max_crawl_delay_ms: 5_000,
             max_links_per_page: 1_000,
             max_images_per_page: 500,
+            max_sitemaps: 10,
             timeout_ms: 10_000,
             max_body_bytes: 5 * 1024 * 1024,
             max_redirects: 10,
@@ -455,142 +458,159 @@ pub async fn check_target(start: &str, allow_private: bool) -> Result<Url, Crawl
     Ok(start_url)
 }
 
-/// Crawls the site at `start`.
-pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
-    let began = Instant::now();
-    let start_url = check_target(start, cfg.allow_private).await?;
-    let host = start_url
-        .host_str()
-        .ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?
-        .to_string();
+/// The HTTP client of a crawl: our user agent, no redirects followed (each hop is recorded),
+/// timeouts, no proxy (a proxy would bypass the address check), and — unless private
+/// targets are allowed — a resolver that returns public addresses only.
+fn http_client(cfg: &CrawlConfig) -> Result<reqwest::Client, CrawlError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(cfg.user_agent.clone())
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_millis(cfg.timeout_ms.max(1)))
         .connect_timeout(Duration::from_millis(cfg.timeout_ms.clamp(1, 5_000)))
+        .no_proxy()
         .gzip(true);
     if !cfg.allow_private {
         builder = builder.dns_resolver(Arc::new(net::PublicOnly));
     }
-    let client = builder
+    builder
         .build()
-        .map_err(|e| CrawlError::Setup(e.to_string()))?;
-    let agent_token = cfg
-        .user_agent
-        .split(['/', ' '])
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    let mut crawl = Crawl {
-        client,
-        cfg: cfg.clone(),
-        host: host.clone(),
-        robots: Robots::default(),
-        next_slot: Mutex::new(Instant::now()),
-        delay: Duration::from_millis(cfg.per_host_delay_ms),
-    };
-    let origin = start_url
-        .join("/")
-        .map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
-    let at = |p: &str| {
-        origin
-            .join(p)
-            .map_err(|e| CrawlError::InvalidUrl(e.to_string()))
-    };
-    let (robots_txt, robots_text) = crawl.file(at("/robots.txt")?).await;
-    crawl.robots = robots_text
-        .as_deref()
-        .map(|t| Robots::parse(t, &agent_token))
-        .unwrap_or_default();
-    if let Some(d) = crawl.robots.crawl_delay {
-        // `Robots` keeps only finite, non-negative delays; `try_` keeps even a future
-        // change from turning hostile text into a panic.
-        let capped = Duration::try_from_secs_f64(d)
-            .unwrap_or(Duration::ZERO)
-            .min(Duration::from_millis(cfg.max_crawl_delay_ms));
-        crawl.delay = crawl.delay.max(capped);
-    }
-    let (llms_txt, _) = crawl.file(at("/llms.txt")?).await;
+        .map_err(|e| CrawlError::Setup(e.to_string()))
+}
 
-    // Sitemaps: the ones robots.txt names, else /sitemap.xml; indexes are followed (bounded).
-    let mut sitemap_queue: VecDeque<Url> = crawl
-        .robots
-        .sitemaps
-        .iter()
-        .filter_map(|s| Url::parse(s).ok())
-        .collect();
-    if sitemap_queue.is_empty() {
-        sitemap_queue.push_back(at("/sitemap.xml")?);
-    }
-    let mut sitemaps = Vec::new();
-    let mut sitemap_urls = Vec::new();
-    while let Some(sm) = sitemap_queue.pop_front() {
-        if sitemaps.len() >= 10 {
-            break;
-        }
-        let (file, text) = crawl.file(sm).await;
-        sitemaps.push(file);
-        if let Some(t) = text {
-            let (locs, index) = sitemap_locs(&t);
-            for l in locs.into_iter().filter_map(|l| Url::parse(&l).ok()) {
-                if index {
-                    sitemap_queue.push_back(l);
-                } else if l.host_str() == Some(host.as_str()) {
-                    sitemap_urls.push(normalise(&l));
-                }
-            }
+/// URLs waiting to be fetched, in breadth-first order, with everything seen so far.
+struct Frontier {
+    host: String,
+    max_depth: u32,
+    max_pages: usize,
+    seen: HashSet<String>,
+    queue: VecDeque<(Url, u32)>,
+    order: Vec<String>,
+    blocked: Vec<String>,
+    not_crawled: usize,
+}
+
+impl Frontier {
+    fn new(host: &str, cfg: &CrawlConfig) -> Self {
+        Self {
+            host: host.to_string(),
+            max_depth: cfg.max_depth,
+            max_pages: cfg.max_pages,
+            seen: HashSet::new(),
+            queue: VecDeque::new(),
+            order: Vec::new(),
+            blocked: Vec::new(),
+            not_crawled: 0,
         }
     }
 
-    // Breadth-first crawl.
-    let crawl = Arc::new(crawl);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut frontier: VecDeque<(Url, u32)> = VecDeque::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut blocked = Vec::new();
-    let mut not_crawled = 0usize;
-    let mut queue = |u: Url,
-                     depth: u32,
-                     seen: &mut HashSet<String>,
-                     frontier: &mut VecDeque<(Url, u32)>,
-                     blocked: &mut Vec<String>,
-                     order: &mut Vec<String>| {
+    /// Queues `u` at `depth` unless it is on another host, seen, blocked by robots.txt, too
+    /// deep or past the page cap (counted as not crawled).
+    fn push(&mut self, u: Url, depth: u32, robots: &Robots) {
         let key = normalise(&u);
-        if u.host_str() != Some(host.as_str()) || !seen.insert(key.clone()) {
+        if u.host_str() != Some(self.host.as_str()) || !self.seen.insert(key.clone()) {
             return;
         }
         let path = match u.query() {
             Some(q) => format!("{}?{q}", u.path()),
             None => u.path().to_string(),
         };
-        if !crawl.robots.allows(&path) {
-            blocked.push(key);
-        } else if depth > cfg.max_depth || seen.len() > cfg.max_pages + blocked.len() {
-            not_crawled += 1;
+        if !robots.allows(&path) {
+            self.blocked.push(key);
+        } else if depth > self.max_depth || self.seen.len() > self.max_pages + self.blocked.len() {
+            self.not_crawled += 1;
         } else {
-            order.push(key);
-            frontier.push_back((u, depth));
-        }
-    };
-    queue(
-        start_url.clone(),
-        0,
-        &mut seen,
-        &mut frontier,
-        &mut blocked,
-        &mut order,
-    );
-    for s in &sitemap_urls {
-        if let Ok(u) = Url::parse(s) {
-            queue(u, 1, &mut seen, &mut frontier, &mut blocked, &mut order);
+            self.order.push(key);
+            self.queue.push_back((u, depth));
         }
     }
+}
+
+impl Crawl {
+    /// robots.txt (which also sets the politeness delay) and llms.txt.
+    async fn site_files(&mut self, origin: &Url) -> Result<(SiteFile, SiteFile), CrawlError> {
+        let at = |p: &str| {
+            origin
+                .join(p)
+                .map_err(|e| CrawlError::InvalidUrl(e.to_string()))
+        };
+        let agent_token = self
+            .cfg
+            .user_agent
+            .split(['/', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
+        let (robots_txt, robots_text) = self.file(at("/robots.txt")?).await;
+        self.robots = robots_text
+            .as_deref()
+            .map(|t| Robots::parse(t, &agent_token))
+            .unwrap_or_default();
+        if let Some(d) = self.robots.crawl_delay {
+            // `Robots` keeps only finite, non-negative delays; `try_` keeps even a future
+            // change from turning hostile text into a panic.
+            let capped = Duration::try_from_secs_f64(d)
+                .unwrap_or(Duration::ZERO)
+                .min(Duration::from_millis(self.cfg.max_crawl_delay_ms));
+            self.delay = self.delay.max(capped);
+        }
+        let (llms_txt, _) = self.file(at("/llms.txt")?).await;
+        Ok((robots_txt, llms_txt))
+    }
+
+    /// The sitemaps robots.txt names (else /sitemap.xml), sitemap indexes followed up to
+    /// `max_sitemaps`; only sitemaps and page URLs on the audited host are used.
+    async fn sitemaps(&self, origin: &Url) -> Result<(Vec<SiteFile>, Vec<String>), CrawlError> {
+        let ours = |u: &Url| u.host_str() == Some(self.host.as_str());
+        let mut queue: VecDeque<Url> = self
+            .robots
+            .sitemaps
+            .iter()
+            .filter_map(|s| Url::parse(s).ok())
+            .filter(ours)
+            .collect();
+        if queue.is_empty() {
+            queue.push_back(
+                origin
+                    .join("/sitemap.xml")
+                    .map_err(|e| CrawlError::InvalidUrl(e.to_string()))?,
+            );
+        }
+        let mut files = Vec::new();
+        let mut urls = Vec::new();
+        while let Some(sm) = queue.pop_front() {
+            if files.len() >= self.cfg.max_sitemaps {
+                break;
+            }
+            let (file, text) = self.file(sm).await;
+            files.push(file);
+            if let Some(t) = text {
+                let (locs, index) = sitemap_locs(&t);
+                for l in locs
+                    .into_iter()
+                    .filter_map(|l| Url::parse(&l).ok())
+                    .filter(ours)
+                {
+                    if index {
+                        queue.push_back(l);
+                    } else {
+                        urls.push(normalise(&l));
+                    }
+                }
+            }
+        }
+        Ok((files, urls))
+    }
+}
+
+/// Fetches the frontier breadth-first, `concurrency` at a time, queueing each page's links.
+async fn fetch_pages(crawl: &Arc<Crawl>, frontier: &mut Frontier) -> Vec<Page> {
+    let cfg = &crawl.cfg;
     let mut pages = Vec::new();
     let mut running = FuturesUnordered::new();
     loop {
         while running.len() < cfg.concurrency.max(1) && pages.len() + running.len() < cfg.max_pages
         {
-            let Some((u, depth)) = frontier.pop_front() else {
+            let Some((u, depth)) = frontier.queue.pop_front() else {
                 break;
             };
             let c = crawl.clone();
@@ -600,25 +620,53 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
             break;
         };
         if let Some(f) = &page.facts {
-            // Links past max_depth are counted as not crawled by `queue`.
+            // Links past max_depth are counted as not crawled by `push`.
             for l in &f.links {
                 if let Ok(u) = Url::parse(&l.url) {
-                    queue(
-                        u,
-                        page.depth + 1,
-                        &mut seen,
-                        &mut frontier,
-                        &mut blocked,
-                        &mut order,
-                    );
+                    frontier.push(u, page.depth + 1, &crawl.robots);
                 }
             }
         }
         pages.push(page);
     }
-    not_crawled += frontier.len();
+    pages
+}
+
+/// Crawls the site at `start`.
+pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlError> {
+    let began = Instant::now();
+    let start_url = check_target(start, cfg.allow_private).await?;
+    let host = start_url
+        .host_str()
+        .ok_or_else(|| CrawlError::InvalidUrl(format!("{start}: no host")))?
+        .to_string();
+    let mut crawl = Crawl {
+        client: http_client(cfg)?,
+        cfg: cfg.clone(),
+        host: host.clone(),
+        robots: Robots::default(),
+        next_slot: Mutex::new(Instant::now()),
+        delay: Duration::from_millis(cfg.per_host_delay_ms),
+    };
+    let origin = start_url
+        .join("/")
+        .map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
+    let (robots_txt, llms_txt) = crawl.site_files(&origin).await?;
+    let (sitemaps, sitemap_urls) = crawl.sitemaps(&origin).await?;
+
+    let crawl = Arc::new(crawl);
+    let mut frontier = Frontier::new(&host, cfg);
+    frontier.push(start_url.clone(), 0, &crawl.robots);
+    for s in &sitemap_urls {
+        if let Ok(u) = Url::parse(s) {
+            frontier.push(u, 1, &crawl.robots);
+        }
+    }
+    let mut pages = fetch_pages(&crawl, &mut frontier).await;
+    let not_crawled = frontier.not_crawled + frontier.queue.len();
     // Report in discovery order (breadth-first), not in the order responses arrived.
-    let rank: std::collections::HashMap<&str, usize> = order
+    let rank: std::collections::HashMap<&str, usize> = frontier
+        .order
         .iter()
         .enumerate()
         .map(|(i, u)| (u.as_str(), i))
@@ -633,7 +681,7 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         sitemaps,
         sitemap_urls,
         llms_txt,
-        blocked_by_robots: blocked,
+        blocked_by_robots: frontier.blocked,
         not_crawled,
         elapsed_ms: began.elapsed().as_secs_f64() * 1000.0,
     })

@@ -257,3 +257,54 @@ async fn private_addresses_are_refused_unless_allowed() {
         Some(200)
     );
 }
+
+/// Sitemaps are read only from the audited host: one named in robots.txt on another host
+/// (here `localhost` for a site audited as 127.0.0.1) and one listed in a sitemap index on
+/// another host are not fetched; robots.txt `Crawl-delay: NaN` is an invalid line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitemaps_only_from_the_audited_host_and_a_nan_delay_is_invalid() {
+    let s = site(vec![
+        ("/", good_page("Home", &[])),
+        ("/from-index", good_page("Listed", &[])),
+        ("/foreign", good_page("Foreign", &[])),
+        (
+            "/robots.txt",
+            text(200, "text/plain", "User-agent: *\nCrawl-delay: NaN\nSitemap: FOREIGN/sitemap.xml\nSitemap: BASE_URL/index.xml\n"),
+        ),
+        (
+            "/index.xml",
+            text(200, "application/xml", "<sitemapindex><sitemap><loc>BASE_URL/own.xml</loc></sitemap><sitemap><loc>FOREIGN/other.xml</loc></sitemap></sitemapindex>"),
+        ),
+        (
+            "/own.xml",
+            text(200, "application/xml", "<urlset><url><loc>BASE_URL/from-index</loc></url><url><loc>FOREIGN/foreign</loc></url></urlset>"),
+        ),
+        (
+            "/other.xml",
+            text(200, "application/xml", "<urlset><url><loc>BASE_URL/foreign</loc></url></urlset>"),
+        ),
+        (
+            "/sitemap.xml",
+            text(200, "application/xml", "<urlset><url><loc>BASE_URL/foreign</loc></url></urlset>"),
+        ),
+    ])
+    .await;
+    let report = crawl(&format!("{}/", s.base), &cfg()).await.unwrap();
+    let fetched: Vec<&str> = report.sitemaps.iter().map(|f| f.url.as_str()).collect();
+    assert!(
+        fetched.iter().all(|u| u.starts_with(&s.base)),
+        "{fetched:?}"
+    );
+    assert!(
+        fetched.iter().any(|u| u.ends_with("/own.xml")),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched.iter().any(|u| u.ends_with("/other.xml")),
+        "{fetched:?}"
+    );
+    let urls: Vec<&str> = report.pages.iter().map(|p| p.url.as_str()).collect();
+    assert!(urls.iter().any(|u| u.ends_with("/from-index")), "{urls:?}");
+    assert!(!urls.iter().any(|u| u.ends_with("/foreign")), "{urls:?}");
+    assert_eq!(report.robots_invalid_lines, 1);
+}

@@ -2,9 +2,11 @@
 //! multipliers, three packages, and an ROI projection whose every assumption is stated.
 
 mod config;
+mod price;
 mod stored;
 
 pub use config::ProposalConfig;
+use price::Band;
 use stored::enrich;
 
 use async_trait::async_trait;
@@ -71,43 +73,6 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-/// Piecewise-linear uplift (growth − 1) at month `m` through (0,0), (6,g6), (12,g12), (24,g24).
-fn uplift([g6, g12, g24]: [f64; 3], m: f64) -> f64 {
-    let pts = [
-        (0.0, 0.0),
-        (6.0, g6 - 1.0),
-        (12.0, g12 - 1.0),
-        (24.0, g24 - 1.0),
-    ];
-    let mut prev = (0.0, 0.0);
-    for (x1, y1) in pts {
-        let (x0, y0) = prev;
-        if m <= x1 && x1 > x0 {
-            return y0 + (y1 - y0) * (m - x0) / (x1 - x0);
-        }
-        prev = (x1, y1);
-    }
-    prev.1
-}
-
-/// A company's size band: picks its column of a `[smb, mid_market, enterprise]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Band {
-    Smb,
-    MidMarket,
-    Enterprise,
-}
-
-impl Band {
-    fn pick<T: Clone>(self, [smb, mid, ent]: &[T; 3]) -> T {
-        match self {
-            Band::Smb => smb.clone(),
-            Band::MidMarket => mid.clone(),
-            Band::Enterprise => ent.clone(),
-        }
-    }
-}
-
 impl ProposalGeneration {
     /// The agent with `config`.
     pub fn new(config: ProposalConfig) -> Self {
@@ -162,142 +127,33 @@ impl ProposalGeneration {
         }
         let industry_mult = Self::lookup(&c.industry_multipliers, &industry).unwrap_or(1.0);
 
-        // Maturity: from a real audit score when one exists.
-        let [basic_from, intermediate_from, advanced_from] = c.maturity_bands;
-        let (maturity, maturity_basis): (String, String) = match p.audit_score {
-            Some(a) => (
-                match a {
-                    a if a < basic_from => "beginner",
-                    a if a < intermediate_from => "basic",
-                    a if a < advanced_from => "intermediate",
-                    _ => "advanced",
-                }
-                .to_string(),
-                format!("technical audit score {a:.0}/100"),
-            ),
-            None => {
-                not_measured.push("audit_score (maturity estimated from company size)".to_string());
-                (
-                    tier.pick(&c.maturity_by_size),
-                    format!("no audit yet: estimated from size ({tier_name})"),
-                )
-            }
-        };
+        let (maturity, maturity_basis) = price::maturity(c, p, tier, tier_name, &mut not_measured);
         let services: Vec<String> = c.services.get(&maturity).cloned().unwrap_or_default();
 
-        let mut lines = Vec::new();
-        let (mut one_time, mut monthly) = (0.0, 0.0);
-        for name in &services {
-            let Some((_, rates, billing)) = c.rates.iter().find(|(n, _, _)| n == name) else {
-                continue;
-            };
-            let base_rate = tier.pick(rates);
-            let price = round0(base_rate * industry_mult * class_mult);
-            if billing == "monthly" {
-                monthly += price;
-            } else {
-                one_time += price;
-            }
-            lines.push(json!({
-                "service": name, "billing": billing, "base_rate": base_rate,
-                "industry_multiplier": industry_mult, "class_multiplier": class_mult, "price": price,
-            }));
-        }
-        let audit_price = lines
-            .first()
-            .and_then(|l| l["price"].as_f64())
-            .unwrap_or(0.0);
-        let [growth_off, max_off] = c.discounts;
-        let growth_pkg = (
-            round0(one_time * (1.0 - growth_off)),
-            round0(monthly * (1.0 - growth_off)),
-        );
-        let max_pkg = (
-            round0(one_time * c.maximum_scale * (1.0 - max_off)),
-            round0(monthly * c.maximum_scale * (1.0 - max_off)),
-        );
-        let packages = json!([
-            {"name": "start", "includes": ["seo_audit"], "one_time": audit_price, "monthly": 0.0, "first_year": audit_price},
-            {"name": "growth", "includes": services, "discount": growth_off, "one_time": growth_pkg.0, "monthly": growth_pkg.1,
-             "first_year": growth_pkg.0 + 12.0 * growth_pkg.1, "recommended": true},
-            {"name": "maximum", "includes": services, "scope": c.maximum_scale, "discount": max_off, "one_time": max_pkg.0,
-             "monthly": max_pkg.1, "first_year": max_pkg.0 + 12.0 * max_pkg.1},
-        ]);
+        let pricing = price::price(c, &services, tier, industry_mult, class_mult);
+        let packages = price::packages(c, &pricing, &services);
+        let growth_pkg = packages.growth;
+        let price::Pricing {
+            lines,
+            one_time,
+            monthly,
+        } = pricing;
+        let packages = packages.json;
 
-        // ROI of the recommended package. Traffic is monthly: no second division by 12.
-        let traffic = match p.monthly_traffic {
-            Some(t) => t,
-            None => {
-                let t = tier.pick(&c.base_traffic);
-                assumptions.push(format!("monthly organic visits {t} (table value for {tier_name}; client figure unknown)"));
-                t
-            }
-        };
-        let conversion = match p.conversion_rate {
-            Some(r) => r,
-            None => {
-                let r = Self::lookup(&c.conversion, &industry).unwrap_or(c.default_conversion);
-                assumptions.push(format!(
-                    "conversion rate {r}% (table value for the industry; client figure unknown)"
-                ));
-                r
-            }
-        };
-        let deal = match p.average_deal_value {
-            Some(d) => d,
-            None => {
-                let d = tier.pick(&c.deal_value);
-                assumptions.push(format!(
-                    "average deal value {d} (table value for {tier_name}; client figure unknown)"
-                ));
-                d
-            }
-        };
-        let opportunity = match p.lead_score {
-            Some(s) => (s / 100.0 + c.opportunity_bonus).min(c.opportunity_max),
-            None => {
-                assumptions.push(format!(
-                    "no lead score: growth taken at {:.0} % of the table (opportunity {})",
-                    c.opportunity_default * 100.0,
-                    c.opportunity_default
-                ));
-                c.opportunity_default
-            }
-        };
-        let g: [f64; 3] = c
-            .growth
-            .map(|at| 1.0 + (tier.pick(&at) - 1.0) * opportunity);
-        assumptions.push(format!(
-            "traffic grows ×{:.2} by month 6, ×{:.2} by 12, ×{:.2} by 24 (table for {tier_name} × opportunity {opportunity:.2}), linearly in between",
-            g[0], g[1], g[2]
-        ));
-        let value_per_visit = conversion / 100.0 * deal;
-        let (one, mon) = growth_pkg;
-        let mut cum_cost = one;
-        let mut cum_rev = 0.0;
-        let mut breakeven = None;
-        let mut horizon = serde_json::Map::new();
-        for m in 1..=c.projection_months {
-            cum_cost += mon;
-            cum_rev += traffic * uplift(g, f64::from(m)) * value_per_visit;
-            if breakeven.is_none() && cum_rev >= cum_cost {
-                breakeven = Some(m);
-            }
-            if [6, 12, 24].contains(&m) {
-                horizon.insert(
-                    format!("{m}_months"),
-                    json!({
-                        "investment": round0(cum_cost),
-                        "incremental_revenue": round0(cum_rev),
-                        "roi": round3((cum_rev - cum_cost) / cum_cost),
-                    }),
-                );
-            }
-        }
-        let roi_12 = horizon
-            .get("12_months")
-            .and_then(|h| h["roi"].as_f64())
-            .unwrap_or(0.0);
+        let price::Roi {
+            horizon,
+            breakeven,
+            roi_12,
+            opportunity,
+        } = price::roi(
+            c,
+            p,
+            tier,
+            tier_name,
+            &industry,
+            growth_pkg,
+            &mut assumptions,
+        );
         let mut factors = vec![
             Factor {
                 name: "industry_multiplier".into(),
