@@ -158,6 +158,22 @@ async fn health_counts_live_workers() {
     assert_eq!(h["status"], "healthy");
 }
 
+/// An app on SQLite, and one on PostgreSQL + Redis when `TEST_DATABASE_URL` and
+/// `TEST_REDIS_URL` are set.
+async fn on_every_backend() -> Vec<TestApp> {
+    let mut apps = vec![spawn_with(|_| {}).await];
+    if let Some((db, redis)) = external_services().await {
+        apps.push(
+            spawn_with(|c| {
+                c.database_url = db;
+                c.redis_url = Some(redis);
+            })
+            .await,
+        );
+    }
+    apps
+}
+
 async fn client_and_campaign(app: &TestApp, t: &str, domain: &str) -> String {
     let (s, c) = app
         .send(
@@ -220,16 +236,7 @@ async fn a_campaign_on_a_private_or_loopback_domain_does_not_start() {
 /// one succeeds and one active admin is left. On SQLite, and on PostgreSQL when configured.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_admins_demoting_each_other_leave_exactly_one() {
-    let mut apps = vec![spawn_with(|_| {}).await];
-    if let Some((db, redis)) = external_services().await {
-        apps.push(
-            spawn_with(|c| {
-                c.database_url = db;
-                c.redis_url = Some(redis);
-            })
-            .await,
-        );
-    }
+    let apps = on_every_backend().await;
     for app in &apps {
         for round in 0..8 {
             let root = app.admin_token().await;
@@ -347,16 +354,7 @@ async fn wait_run(app: &TestApp, t: &str, id: &str) -> Value {
 /// lead → proposal through the workflow endpoints, on SQLite and on PostgreSQL + Redis.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lead_workflow_runs_through_the_workflow_endpoints() {
-    let mut apps = vec![spawn_with(|_| {}).await];
-    if let Some((db, redis)) = external_services().await {
-        apps.push(
-            spawn_with(|c| {
-                c.database_url = db;
-                c.redis_url = Some(redis);
-            })
-            .await,
-        );
-    }
+    let apps = on_every_backend().await;
     for app in &apps {
         let t = app.admin_token().await;
         let (s, defs) = app.send(Method::GET, "/api/workflows", &t, None).await;
