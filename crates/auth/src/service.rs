@@ -6,7 +6,10 @@
 //! - `auth:rt-used:<jti>`: a refresh token already exchanged (set-if-absent makes the
 //!   exchange single-use even when two instances race);
 //! - `auth:fam-revoked:<fam>`: every token of one login (logout, or a reused refresh token);
-//! - `auth:user-cutoff:<user>`: tokens of a user issued before this second (password change).
+//! - `auth:user-cutoff-us:<user>`: tokens of a user issued at or before this Unix microsecond
+//!   (password change, disabling);
+//! - `auth:user-cutoff:<user>`: the same in whole seconds, as written by earlier versions
+//!   (still honoured until it expires).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,6 +152,7 @@ impl AuthService {
             format!("auth:revoked:{}", claims.jti),
             format!("auth:fam-revoked:{}", claims.fam),
             format!("auth:user-cutoff:{}", claims.sub),
+            format!("auth:user-cutoff-us:{}", claims.sub),
         ];
         let v = self
             .kv
@@ -161,9 +165,17 @@ impl AuthService {
         if v.get(1).is_some_and(Option::is_some) {
             return Ok(Some("session ended"));
         }
-        if let Some(Some(cutoff)) = v.get(2)
-            && cutoff.parse::<i64>().is_ok_and(|c| claims.iat < c)
-        {
+        let legacy = v
+            .get(2)
+            .and_then(Option::as_deref)
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| claims.iat < c);
+        let precise = v
+            .get(3)
+            .and_then(Option::as_deref)
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| claims.issued_us() <= c);
+        if legacy || precise {
             return Ok(Some("credentials changed since this token was issued"));
         }
         Ok(None)
@@ -251,8 +263,8 @@ impl AuthService {
     pub async fn revoke_user_tokens(&self, user_id: Uuid) -> Result<(), AuthError> {
         self.kv
             .set_ex(
-                &format!("auth:user-cutoff:{user_id}"),
-                &now_secs().to_string(),
+                &format!("auth:user-cutoff-us:{user_id}"),
+                &chrono::Utc::now().timestamp_micros().to_string(),
                 self.tokens.refresh_ttl,
             )
             .await

@@ -39,6 +39,10 @@ pub struct Claims {
     pub jti: String,
     /// Issued at, Unix seconds.
     pub iat: i64,
+    /// Issued at, Unix microseconds (what revocation cut-offs compare with, so a password
+    /// change ends every token issued before it, even in the same second).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_us: Option<i64>,
     /// Expires at, Unix seconds.
     pub exp: i64,
     /// Token kind.
@@ -52,6 +56,13 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// When the token was issued, in Unix microseconds (tokens from before `iat_us`
+    /// existed count from the start of their second).
+    pub fn issued_us(&self) -> i64 {
+        self.iat_us
+            .unwrap_or_else(|| self.iat.saturating_mul(1_000_000))
+    }
+
     /// The user id.
     pub fn user_id(&self) -> Result<Uuid, AuthError> {
         Uuid::parse_str(&self.sub).map_err(|_| AuthError::InvalidToken("malformed subject"))
@@ -120,8 +131,9 @@ impl TokenService {
         user: &User,
         typ: TokenType,
         fam: &str,
-        now: i64,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(String, Claims), AuthError> {
+        let now = at.timestamp();
         let ttl = match typ {
             TokenType::Access => self.access_ttl,
             TokenType::Refresh => self.refresh_ttl,
@@ -131,6 +143,7 @@ impl TokenService {
             role: user.role,
             jti: Uuid::new_v4().to_string(),
             iat: now,
+            iat_us: Some(at.timestamp_micros()),
             exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
             typ,
             iss: ISSUER.into(),
@@ -144,7 +157,7 @@ impl TokenService {
 
     /// Issues an access and a refresh token of family `fam` (a new login starts a family).
     pub fn issue_pair(&self, user: &User, fam: &str) -> Result<(TokenPair, Claims), AuthError> {
-        let now = chrono::Utc::now().timestamp();
+        let now = chrono::Utc::now();
         let (access_token, _) = self.sign(user, TokenType::Access, fam, now)?;
         let (refresh_token, refresh) = self.sign(user, TokenType::Refresh, fam, now)?;
         Ok((
