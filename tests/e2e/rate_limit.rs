@@ -126,6 +126,38 @@ async fn a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
             .unwrap();
         assert_eq!(r.status(), 200);
     }
+    // A client that sends its own X-Forwarded-For line gains nothing: the proxy appends the
+    // real address as a second line, and the right-most untrusted hop of all lines counts.
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let r = proxied
+            .http
+            .get(proxied.url("/"))
+            .header("X-Forwarded-For", format!("192.0.2.{i}"))
+            .header("X-Forwarded-For", "198.51.100.7")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 429, 429],
+        "one budget per real client"
+    );
+    // IPv6 clients are limited per /64: rotating the interface id buys nothing.
+    let mut statuses = Vec::new();
+    for i in 1..=5 {
+        let r = proxied
+            .http
+            .get(proxied.url("/"))
+            .header("X-Forwarded-For", format!("2001:db8:7:8::{i:x}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429], "one budget per /64");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

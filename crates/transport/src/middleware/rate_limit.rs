@@ -25,17 +25,33 @@ fn exempt(path: &str) -> bool {
     path == "/health" || path.starts_with("/health/") || path == "/metrics"
 }
 
-/// The caller's address as the rate limiter and logs see it.
+/// The caller's address as the rate limiter and logs see it. Every `X-Forwarded-For` line
+/// counts, in order: a proxy that appends its own line must not leave the client's line as
+/// the one believed.
 pub fn caller_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    let xff = req
+    let lines: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let xff = (!lines.is_empty()).then(|| lines.join(", "));
     client_ip(
         req.peer_addr().map(|a| a.ip()),
-        xff,
+        xff.as_deref(),
         &state.http.trusted_proxies,
     )
+}
+
+/// The key an address is limited under: the address itself for IPv4, its /64 for IPv6
+/// (one subscriber gets a whole /64 and could otherwise rotate through it).
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+    }
 }
 
 fn limit_headers(limit: u64, w: &WindowCount) -> [(HeaderName, HeaderValue); 3] {
@@ -127,7 +143,7 @@ pub async fn middleware(
     let key = match user {
         Some(sub) => format!("rl:user:{sub}"),
         None => match caller_ip(req.request(), &state) {
-            Some(ip) => format!("rl:ip:{ip}"),
+            Some(ip) => format!("rl:ip:{}", limit_key(ip)),
             None => "rl:ip:unknown".to_string(),
         },
     };

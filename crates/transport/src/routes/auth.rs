@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Table, needs};
 use crate::extract::{Caller, Json, OptionalJson};
-use crate::middleware::rate_limit::{caller_ip, hit, too_many};
+use crate::middleware::rate_limit::{caller_ip, hit, limit_key, too_many};
 use crate::{ApiError, AppState};
 
 /// Body of `POST /auth/login`.
@@ -35,7 +35,7 @@ async fn login(
     }
     let rl = &state.http.rate_limit;
     if rl.enabled {
-        let ip = caller_ip(&req, &state).map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        let ip = caller_ip(&req, &state).map_or_else(|| "unknown".to_string(), limit_key);
         let key = format!("rl:login:{ip}:{}", username.to_lowercase());
         if let Some(w) = hit(&state, &key, rl.login_window).await?
             && w.count > rl.login_attempts
