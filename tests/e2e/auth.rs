@@ -327,3 +327,45 @@ async fn changing_a_password_ends_older_sessions() {
     assert_eq!(s, 401);
     app.login(&name, "new-password-1").await;
 }
+
+/// Password checks are bounded: with one hashing turn and no waiting, a burst of sign-ins
+/// gets 503 with `Retry-After` for those that would queue, and nobody is signed in wrongly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_login_flood_is_refused_as_busy_not_queued_without_bound() {
+    let app = seo_e2e::spawn_with(|c| {
+        c.password_hash_concurrency = Some(1);
+        c.password_hash_max_wait_ms = 0;
+    })
+    .await;
+    let attempt = || async {
+        let r = app
+            .http
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": "admin", "password": seo_e2e::ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let retry = r.headers().get("retry-after").cloned();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        (status, retry, body)
+    };
+    let results = futures_util::future::join_all((0..8).map(|_| attempt())).await;
+    let busy: Vec<_> = results.iter().filter(|(s, _, _)| *s == 503).collect();
+    assert!(
+        results.iter().all(|(s, _, _)| *s == 200 || *s == 503),
+        "{results:?}"
+    );
+    assert!(
+        !busy.is_empty(),
+        "eight at once with one turn: some are refused"
+    );
+    assert!(results.iter().any(|(s, _, _)| *s == 200));
+    for (_, retry, body) in busy {
+        assert!(retry.is_some(), "503 carries Retry-After");
+        assert_eq!(body["error"]["code"], "busy");
+    }
+    // Once the burst is over, a sign-in works again.
+    let (s, _, _) = attempt().await;
+    assert_eq!(s, 200);
+}

@@ -322,6 +322,17 @@ pub struct Config {
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,
+    /// Password hashes computed at once (argon2id, 19 MiB each; default: one per core).
+    #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", global = true)]
+    pub password_hash_concurrency: Option<usize>,
+    /// Longest wait for a password-hashing turn; a sign-in waiting longer gets 503 with Retry-After.
+    #[arg(
+        long,
+        env = "PASSWORD_HASH_MAX_WAIT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub password_hash_max_wait_ms: u64,
     /// Task workers in this instance (0: API only).
     #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
     pub workers: usize,

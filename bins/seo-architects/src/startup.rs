@@ -223,6 +223,12 @@ pub async fn auth_service(
         access_ttl: Duration::from_secs(config.access_token_expire_minutes.max(1) * 60),
         refresh_ttl: Duration::from_secs(config.refresh_token_expire_days.max(1) * 86_400),
         production: config.environment == Environment::Production,
+        hashing: seo_auth::password::Hashing::new(
+            config.password_hash_concurrency.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            }),
+            Duration::from_millis(config.password_hash_max_wait_ms),
+        ),
     };
     AuthService::new(db.clone(), kv, &cfg)
         .await

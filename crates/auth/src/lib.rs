@@ -46,6 +46,12 @@ pub enum AuthError {
     /// A setting is unusable (start-up).
     #[error("{0}")]
     Config(String),
+    /// Too many password checks at once: try again after `retry_after`.
+    #[error("too many sign-ins at once; try again shortly")]
+    Busy {
+        /// When to try again.
+        retry_after: std::time::Duration,
+    },
     /// The kv store cannot be reached, so revocations cannot be checked.
     #[error("revocation store unavailable: {0}")]
     Unavailable(String),

@@ -1,4 +1,12 @@
-//! argon2id password hashing. Hashing is deliberately slow, so it runs on a blocking thread.
+//! argon2id password hashing. Hashing is deliberately slow (and takes 19 MiB), so it runs on
+//! a blocking thread, at most [`Hashing`]'s number at once: a flood of logins waits for a
+//! permit, and a login that would wait too long is refused as busy instead of piling up
+//! memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -9,6 +17,56 @@ fn hasher() -> Argon2<'static> {
     // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Bounds concurrent hashing and verification.
+#[derive(Debug, Clone)]
+pub struct Hashing {
+    permits: Arc<Semaphore>,
+    max_wait: Duration,
+}
+
+impl Hashing {
+    /// At most `concurrency` (≥ 1) hashes at once; a caller waiting longer than `max_wait`
+    /// for a turn gets [`AuthError::Busy`].
+    pub fn new(concurrency: usize, max_wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            max_wait,
+        }
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AuthError> {
+        match tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // Closed never happens (we never close it); timed out: too many at once.
+            _ => Err(AuthError::Busy {
+                retry_after: self.max_wait.max(Duration::from_secs(1)),
+            }),
+        }
+    }
+
+    /// [`hash_password`] within the bound.
+    pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
+        let _permit = self.turn().await?;
+        hash_password(password).await
+    }
+
+    /// [`verify_password`] within the bound.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, AuthError> {
+        let _permit = self.turn().await?;
+        Ok(verify_password(password, phc).await)
+    }
+}
+
+impl Default for Hashing {
+    /// One hash per core; a caller waits at most two seconds.
+    fn default() -> Self {
+        Self::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            Duration::from_secs(2),
+        )
+    }
 }
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).

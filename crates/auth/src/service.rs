@@ -20,7 +20,7 @@ use seo_persistence::{Database, DbError};
 use uuid::Uuid;
 
 use crate::AuthError;
-use crate::password::{DUMMY_HASH, hash_password, random_password, verify_password};
+use crate::password::{DUMMY_HASH, random_password};
 use crate::tokens::{Claims, TokenPair, TokenService, TokenType};
 
 /// Settings of the auth service.
@@ -34,6 +34,9 @@ pub struct AuthConfig {
     pub refresh_ttl: Duration,
     /// `ENVIRONMENT=production`: a missing or short secret is an error.
     pub production: bool,
+    /// Bound on concurrent password hashing (`PASSWORD_HASH_CONCURRENCY`,
+    /// `PASSWORD_HASH_MAX_WAIT_MS`).
+    pub hashing: crate::password::Hashing,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("production", &self.production)
+            .field("hashing", &self.hashing)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl Default for AuthConfig {
             access_ttl: Duration::from_secs(30 * 60),
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
             production: false,
+            hashing: crate::password::Hashing::default(),
         }
     }
 }
@@ -77,6 +82,7 @@ pub struct AuthService {
     db: Database,
     kv: Arc<dyn Kv>,
     tokens: TokenService,
+    hashing: crate::password::Hashing,
 }
 
 fn now_secs() -> i64 {
@@ -117,6 +123,7 @@ impl AuthService {
             db,
             kv,
             tokens: TokenService::new(secret.as_bytes(), cfg.access_ttl, cfg.refresh_ttl),
+            hashing: cfg.hashing.clone(),
         })
     }
 
@@ -135,10 +142,10 @@ impl AuthService {
         let creds = self.db.find_credentials(username).await?;
         let Some(creds) = creds else {
             // Same work as a real check, so timing does not reveal which usernames exist.
-            verify_password(password, DUMMY_HASH).await;
+            self.hashing.verify(password, DUMMY_HASH).await?;
             return Err(AuthError::InvalidCredentials);
         };
-        if !verify_password(password, &creds.password_hash).await || !creds.user.is_active {
+        if !self.hashing.verify(password, &creds.password_hash).await? || !creds.user.is_active {
             return Err(AuthError::InvalidCredentials);
         }
         self.db.record_login(creds.user.id).await?;
@@ -276,7 +283,7 @@ impl AuthService {
         let mut e = ValidationErrors::default();
         validate_password(&mut e, "new_password", new_password);
         e.finish(())?;
-        let hash = hash_password(new_password).await?;
+        let hash = self.hashing.hash(new_password).await?;
         self.db.set_password_hash(user_id, hash).await?;
         self.revoke_user_tokens(user_id).await
     }
@@ -289,7 +296,7 @@ impl AuthService {
         new_password: &str,
     ) -> Result<(), AuthError> {
         let creds = self.db.get_credentials(user_id).await?;
-        if !verify_password(current, &creds.password_hash).await {
+        if !self.hashing.verify(current, &creds.password_hash).await? {
             return Err(AuthError::Validation(ValidationErrors::single(
                 "current_password",
                 "mismatch",
@@ -301,7 +308,7 @@ impl AuthService {
 
     /// Creates a user with a hashed password.
     pub async fn create_user(&self, new: NewUser, password: &str) -> Result<User, AuthError> {
-        let hash = hash_password(password).await?;
+        let hash = self.hashing.hash(password).await?;
         Ok(self.db.create_user(new, hash).await?)
     }
 

@@ -199,6 +199,13 @@ impl From<AuthError> for ApiError {
             AuthError::Validation(v) => v.into(),
             AuthError::Db(d) => d.into(),
             AuthError::Unavailable(m) => ApiError::unavailable(m),
+            e @ AuthError::Busy { retry_after } => {
+                let secs = retry_after.as_secs().max(1);
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()).with_header(
+                    actix_web::http::header::RETRY_AFTER,
+                    HeaderValue::from(secs),
+                )
+            }
             AuthError::Config(m) | AuthError::Internal(m) => ApiError::internal(m),
         }
     }
