@@ -213,3 +213,51 @@ impl seo_persistence::kv::Kv for DownKv {
         Err(seo_persistence::kv::KvError::Unavailable("down".into()))
     }
 }
+
+/// The deep result is reused for `HEALTH_CACHE_MS`, and the instance id and pool details
+/// are for `system:read` callers only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_health_is_cached_and_private_details_need_system_read() {
+    let app = seo_e2e::spawn_with(|c| c.health_cache_ms = 60_000).await;
+    let (s, _, first) = app.get("/health").await;
+    assert_eq!(s, 200);
+    assert!(first.get("instance_id").is_none(), "{first}");
+    assert!(first["components"]["database"].get("pool").is_none());
+    let (_, _, second) = app.get("/health").await;
+    assert_eq!(
+        first["timestamp"], second["timestamp"],
+        "one probe serves both"
+    );
+    let admin = app.admin_token().await;
+    let r = app
+        .http
+        .get(app.url("/health"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let full: serde_json::Value = r.json().await.unwrap();
+    assert!(full["instance_id"].is_string(), "{full}");
+    assert!(full["components"]["database"]["pool"]["max_size"].is_number());
+    let operator = app.token_for("operator").await;
+    let r = app
+        .http
+        .get(app.url("/health"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        v["instance_id"].is_string(),
+        "operators hold every :read, system:read included"
+    );
+    let r = app
+        .http
+        .get(app.url("/health"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "a bad token on a public route is ignored");
+}

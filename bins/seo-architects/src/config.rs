@@ -322,6 +322,9 @@ pub struct Config {
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,
+    /// How long one deep /health result is reused (ms); 0 probes on every call.
+    #[arg(long, env = "HEALTH_CACHE_MS", default_value_t = 1000, global = true)]
+    pub health_cache_ms: u64,
     /// Password hashes computed at once (argon2id, 19 MiB each; default: one per core).
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", global = true)]
     pub password_hash_concurrency: Option<usize>,

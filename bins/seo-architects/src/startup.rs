@@ -179,6 +179,7 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
             ..seo_transport::ws::WsConfig::default()
         },
         metrics_public: config.metrics_public,
+        health_cache: Duration::from_millis(config.health_cache_ms),
         scrape_token: config
             .metrics_scrape_token
             .clone()

@@ -26,6 +26,8 @@ pub struct HttpConfig {
     pub scrape_token: Option<String>,
     /// WebSocket settings.
     pub ws: crate::ws::WsConfig,
+    /// `HEALTH_CACHE_MS`: how long one deep `/health` result is reused.
+    pub health_cache: Duration,
 }
 
 impl Default for HttpConfig {
@@ -41,6 +43,7 @@ impl Default for HttpConfig {
             metrics_public: false,
             scrape_token: None,
             ws: crate::ws::WsConfig::default(),
+            health_cache: Duration::from_millis(1000),
         }
     }
 }

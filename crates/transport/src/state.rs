@@ -24,6 +24,9 @@ pub struct AppState {
     pub instance_id: String,
     /// When the process started serving.
     pub started_at: Instant,
+    /// The last deep health result: when it was probed, the body, and whether every
+    /// required component was up.
+    pub health_cache: Arc<tokio::sync::Mutex<Option<(Instant, serde_json::Value, bool)>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -45,6 +48,7 @@ impl AppState {
             http: Arc::new(http),
             instance_id,
             started_at: Instant::now(),
+            health_cache: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 }

@@ -104,9 +104,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// `GET /health`: every component with its status and latency. `healthy` when all are up,
-/// `degraded` otherwise; 503 when a required component is down.
-pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+/// Probes every component; the full body (private details included) and whether every
+/// required component is up.
+async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
     let (db, kv) = probes(&state).await;
     let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
     let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health(&ids)).await {
@@ -169,6 +169,60 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "workers": workers,
         }
     });
+    (body, required_up)
+}
+
+/// The deep result, probed at most once per `HEALTH_CACHE_MS` per instance: concurrent
+/// callers of a stale result wait for one probe instead of each running their own.
+async fn cached(state: &AppState) -> (serde_json::Value, bool) {
+    let mut slot = state.health_cache.lock().await;
+    if let Some((at, body, ok)) = slot.as_ref()
+        && at.elapsed() < state.http.health_cache
+    {
+        return (body.clone(), *ok);
+    }
+    let (body, ok) = probe_all(state).await;
+    *slot = Some((std::time::Instant::now(), body.clone(), ok));
+    (body, ok)
+}
+
+/// Whether the request carries a valid access token whose role may read system details.
+async fn may_read_system(req: &actix_web::HttpRequest, state: &AppState) -> bool {
+    let Some(token) = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+    else {
+        return false;
+    };
+    match state.auth.authenticate(token.trim()).await {
+        Ok(p) => seo_auth::role_grants(p.user.role, seo_auth::Permission::SystemRead),
+        Err(_) => false,
+    }
+}
+
+/// `GET /health`: every component with its status and latency. `healthy` when all are up,
+/// `degraded` otherwise; 503 when a required component is down. The result is cached for
+/// `HEALTH_CACHE_MS`; the instance id and the connection pool are shown only to a caller
+/// with `system:read`.
+pub async fn health(req: actix_web::HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (mut body, required_up) = cached(&state).await;
+    if !may_read_system(&req, &state).await {
+        if let Some(o) = body.as_object_mut() {
+            o.remove("instance_id");
+        }
+        if let Some(db) = body
+            .get_mut("components")
+            .and_then(|c| c.get_mut("database"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            db.remove("pool");
+        }
+    }
     if required_up {
         HttpResponse::Ok().json(body)
     } else {
