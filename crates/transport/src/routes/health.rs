@@ -107,7 +107,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// Probes every component; the full body (private details included) and whether every
 /// required component is up.
 async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
-    let (db, kv) = probes(&state).await;
+    let (db, kv) = probes(state).await;
     let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
     let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health(&ids)).await {
         Ok(Ok(q)) => json!({
