@@ -134,6 +134,32 @@ async fn business_figures_come_from_the_rows() {
     ] {
         assert_eq!(app.send(Method::GET, bad, &t, None).await.0, 422, "{bad}");
     }
+    // Longer than the kept request history: refused, naming the limit, never shortened.
+    for longer in [
+        "/api/analytics/system?timeframe=30d",
+        "/api/analytics/system?timeframe=7d",
+        "/api/analytics/export?format=csv&timeframe=30d",
+        "/api/analytics/export?format=json&timeframe=365d",
+    ] {
+        let (s, e) = app.send(Method::GET, longer, &t, None).await;
+        assert_eq!(s, 422, "{longer}");
+        let f = &e["error"]["details"]["fields"][0];
+        assert_eq!(
+            (f["field"].as_str(), f["code"].as_str()),
+            (Some("timeframe"), Some("beyond_history"))
+        );
+        assert!(f["message"].as_str().unwrap().contains("24 hours"));
+    }
+    // Task and business figures come from the database and cover long windows.
+    let (s, _) = app
+        .send(
+            Method::GET,
+            "/api/analytics/business?timeframe=30d",
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,9 +76,27 @@ fn since(tf: Timeframe) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::hours(tf.hours())
 }
 
+/// Hours of per-minute request history each instance keeps (the metrics collector's window).
+const HISTORY_HOURS: i64 = 24;
+
+/// Request figures exist for the last [`HISTORY_HOURS`] only: a longer window is refused
+/// (422 naming the limit), never answered from a shorter one.
+fn within_history(tf: Timeframe) -> Result<(), ApiError> {
+    if tf.hours() > HISTORY_HOURS {
+        return Err(seo_domain::ValidationErrors::single(
+            "timeframe",
+            "beyond_history",
+            format!(
+                "request figures are kept for {HISTORY_HOURS} hours per instance; use 1h or 24h (task and business figures cover longer windows: /api/analytics/agents, /api/analytics/business)"
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn system_figures(state: &AppState, tf: Timeframe) -> Value {
-    // The per-minute history covers at most 24 hours.
-    let hours = tf.hours().min(24);
+    let hours = tf.hours().min(HISTORY_HOURS);
     let minutes = state.metrics.detailed(u32::try_from(hours).unwrap_or(24));
     let requests: u64 = minutes.iter().map(|m| m.requests).sum();
     let errors: u64 = minutes.iter().map(|m| m.errors).sum();
@@ -167,8 +185,13 @@ fn envelope(data: Value) -> HttpResponse {
     )
 }
 
-async fn system(state: web::Data<AppState>, q: Query<TimeframeQuery>) -> HttpResponse {
-    envelope(system_figures(&state, tf_of(&q.0, Timeframe::H1)))
+async fn system(
+    state: web::Data<AppState>,
+    q: Query<TimeframeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let tf = tf_of(&q.0, Timeframe::H1);
+    within_history(tf)?;
+    Ok(envelope(system_figures(&state, tf)))
 }
 
 async fn agents(
@@ -249,6 +272,7 @@ async fn export(
     q: Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tf = q.0.timeframe.unwrap_or(Timeframe::H24);
+    within_history(tf)?;
     let stamp = chrono::Utc::now().format("%Y%m%d_%H%M%S");
     let minutes = state
         .metrics
@@ -271,22 +295,38 @@ async fn export(
             )
         }
         ExportFormat::Csv => {
-            let mut rows = vec![web::Bytes::from_static(
-                b"minute,requests,errors,p50_ms,p95_ms,tasks_completed,tasks_failed\n",
-            )];
+            // One chunk per row, quoted by the csv writer wherever a field needs it.
+            let row = |fields: &[String]| -> Result<web::Bytes, ApiError> {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(fields).map_err(ApiError::internal)?;
+                w.into_inner()
+                    .map(web::Bytes::from)
+                    .map_err(ApiError::internal)
+            };
+            let header = [
+                "minute",
+                "requests",
+                "errors",
+                "p50_ms",
+                "p95_ms",
+                "tasks_completed",
+                "tasks_failed",
+            ]
+            .map(String::from);
+            let mut rows = vec![row(&header)?];
             for m in &minutes {
                 let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-                rows.push(web::Bytes::from(format!(
-                    "{},{},{},{},{},{},{}\n",
+                rows.push(row(&[
                     m.minute.to_rfc3339(),
-                    m.requests,
-                    m.errors,
+                    m.requests.to_string(),
+                    m.errors.to_string(),
                     opt(m.p50_ms),
                     opt(m.p95_ms),
-                    m.tasks.get("completed").copied().unwrap_or(0),
-                    m.tasks.get("failed").copied().unwrap_or(0)
-                        + m.tasks.get("timed_out").copied().unwrap_or(0),
-                )));
+                    m.tasks.get("completed").copied().unwrap_or(0).to_string(),
+                    (m.tasks.get("failed").copied().unwrap_or(0)
+                        + m.tasks.get("timed_out").copied().unwrap_or(0))
+                    .to_string(),
+                ])?);
             }
             (
                 "text/csv; charset=utf-8",
