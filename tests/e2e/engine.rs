@@ -517,7 +517,21 @@ async fn a_qualified_lead_gets_a_proposal_as_a_child_task() {
     assert_eq!(s, 200);
     assert_ne!(c["output"]["classification"], "hot");
     assert_ne!(c["output"]["classification"], "warm");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The cold lead's run is decided in the transaction that completed it: once the task
+    // is finished, its run is too — nothing to wait for.
+    let (_, run) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/api/workflows/runs/{}",
+                c["workflow_run_id"].as_str().unwrap()
+            ),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["steps"][1]["status"], "skipped");
     let (_, all) = app
         .send(
             Method::GET,

@@ -18,3 +18,4 @@ mod metrics;
 mod rate_limit;
 mod resources;
 mod ws;
+mod ws_sessions;

@@ -49,20 +49,29 @@ async fn the_exposition_parses_and_holds_the_series() {
         )
         .await;
     assert_eq!(s, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let r = app
-        .http
-        .get(app.url("/metrics"))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers()["content-type"],
-        "text/plain; version=0.0.4; charset=utf-8"
-    );
-    let text = r.text().await.unwrap();
+    // The task's series is recorded just after its row is written: scrape until it shows.
+    let start = std::time::Instant::now();
+    let (ctype, text) = loop {
+        let r = app
+            .http
+            .get(app.url("/metrics"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let ctype = r.headers()["content-type"].to_str().unwrap().to_string();
+        let text = r.text().await.unwrap();
+        if text.contains("agent_tasks_total{") {
+            break (ctype, text);
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "agent_tasks_total never appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(ctype, "text/plain; version=0.0.4; charset=utf-8");
     // An independent Prometheus text-format parser reads every sample.
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
         .expect("the exposition parses");

@@ -135,16 +135,23 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// The value of `var`, or `None` when it is unset — except under CI (`CI` set), where a
+/// test that needs PostgreSQL or Redis must not pass by skipping: it fails, naming `var`.
+pub fn required_in_ci(var: &str) -> Option<String> {
+    let value = std::env::var(var).ok().filter(|s| !s.is_empty());
+    assert!(
+        value.is_some() || std::env::var_os("CI").is_none(),
+        "{var} is unset under CI: the multi-instance and PostgreSQL/Redis tests must run there"
+    );
+    value
+}
+
 /// A PostgreSQL URL for a fresh schema of its own (from `TEST_DATABASE_URL`) and
 /// `TEST_REDIS_URL`, when both are set. Tests stay isolated on one shared server.
 pub async fn external_services() -> Option<(String, String)> {
     use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    let db = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
-    let redis = std::env::var("TEST_REDIS_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
+    let db = required_in_ci("TEST_DATABASE_URL")?;
+    let redis = required_in_ci("TEST_REDIS_URL")?;
     let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
     let mut c = AsyncPgConnection::establish(&db)
         .await

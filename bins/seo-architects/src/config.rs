@@ -291,6 +291,14 @@ pub struct Config {
         global = true
     )]
     pub ws_max_connections: usize,
+    /// Most WebSocket connections of this instance still authenticating (close 1013 beyond).
+    #[arg(
+        long,
+        env = "WS_MAX_UNAUTHENTICATED",
+        default_value_t = 256,
+        global = true
+    )]
+    pub ws_max_unauthenticated: usize,
     /// Seconds between metrics_update pushes to dashboard subscribers.
     #[arg(long, env = "WS_METRICS_INTERVAL", default_value_t = 5, global = true)]
     pub ws_metrics_interval: u64,

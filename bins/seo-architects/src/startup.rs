@@ -175,6 +175,7 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
         body_limit: config.max_request_size,
         ws: seo_transport::ws::WsConfig {
             max_connections: config.ws_max_connections.max(1),
+            max_unauthenticated: config.ws_max_unauthenticated.max(1),
             metrics_interval: Duration::from_secs(config.ws_metrics_interval.clamp(1, 3600)),
             ..seo_transport::ws::WsConfig::default()
         },

@@ -13,7 +13,9 @@ mod service;
 pub mod tokens;
 
 pub use permissions::{Access, Permission, permissions_of, role_grants};
-pub use service::{AuthConfig, AuthService, MIN_SECRET_LEN, Principal};
+pub use service::{
+    AuthConfig, AuthService, MIN_SECRET_LEN, Principal, SESSIONS_CHANNEL, SessionEnded,
+};
 pub use tokens::{Claims, TokenPair, TokenService, TokenType};
 
 use seo_domain::ValidationErrors;

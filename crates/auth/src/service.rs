@@ -63,6 +63,41 @@ impl Default for AuthConfig {
     }
 }
 
+/// The kv channel on which ended sessions are announced, so every instance can close the
+/// live connections (WebSockets) that rest on them. Each message is a [`SessionEnded`].
+pub const SESSIONS_CHANNEL: &str = "sessions";
+
+/// Which sessions ended: tokens matching any given field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionEnded {
+    /// One token (logout).
+    #[serde(default)]
+    pub jti: Option<String>,
+    /// Every token of one login (logout, a reused refresh token).
+    #[serde(default)]
+    pub fam: Option<String>,
+    /// The user whose tokens issued at or before `issued_before_us` ended.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Cut-off in Unix microseconds (password change, disabling, role change).
+    #[serde(default)]
+    pub issued_before_us: Option<i64>,
+    /// Why, for the close message.
+    pub reason: String,
+}
+
+impl SessionEnded {
+    /// Whether a connection authenticated with `claims` rests on an ended session.
+    pub fn covers(&self, claims: &Claims) -> bool {
+        self.jti.as_deref() == Some(claims.jti.as_str())
+            || self.fam.as_deref() == Some(claims.fam.as_str())
+            || (self.user_id.as_deref() == Some(claims.sub.as_str())
+                && self
+                    .issued_before_us
+                    .is_some_and(|cut| claims.issued_us() <= cut))
+    }
+}
+
 /// Shortest secret accepted in production.
 pub const MIN_SECRET_LEN: usize = 32;
 const SECRET_SETTING: &str = "jwt_secret";
@@ -241,7 +276,42 @@ impl AuthService {
                 self.tokens.refresh_ttl,
             )
             .await
-            .map_err(|e| AuthError::Unavailable(e.to_string()))
+            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        self.announce(SessionEnded {
+            jti: None,
+            fam: Some(fam.to_string()),
+            user_id: None,
+            issued_before_us: None,
+            reason: "session ended".into(),
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Publishes an ended session on [`SESSIONS_CHANNEL`]. The revocation itself is already
+    /// stored; a failed announcement only delays closing live connections (logged).
+    async fn announce(&self, ended: SessionEnded) {
+        match serde_json::to_string(&ended) {
+            Ok(text) => {
+                if let Err(e) = self.kv.publish(SESSIONS_CHANNEL, &text).await {
+                    tracing::warn!(error = %e, "could not announce an ended session");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not encode an ended session"),
+        }
+    }
+
+    /// Ends the live connections of a user's current tokens without revoking the tokens
+    /// (e.g. a role change: connections re-authenticate and see the new role).
+    pub async fn end_live_sessions(&self, user_id: Uuid, reason: &str) {
+        self.announce(SessionEnded {
+            jti: None,
+            fam: None,
+            user_id: Some(user_id.to_string()),
+            issued_before_us: Some(chrono::Utc::now().timestamp_micros()),
+            reason: reason.into(),
+        })
+        .await;
     }
 
     /// Ends the session of an access token: the token itself and every token of its family
@@ -256,6 +326,14 @@ impl AuthService {
             .set_ex(&format!("auth:revoked:{}", access.jti), "1", ttl)
             .await
             .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        self.announce(SessionEnded {
+            jti: Some(access.jti.clone()),
+            fam: None,
+            user_id: None,
+            issued_before_us: None,
+            reason: "signed out".into(),
+        })
+        .await;
         self.revoke_family(&access.fam).await?;
         if let Some(rt) = refresh_token
             && let Ok(rc) = self.tokens.verify(rt, TokenType::Refresh)
@@ -268,14 +346,24 @@ impl AuthService {
 
     /// Revokes every token of a user issued before now (password change, disabling).
     pub async fn revoke_user_tokens(&self, user_id: Uuid) -> Result<(), AuthError> {
+        let cut = chrono::Utc::now().timestamp_micros();
         self.kv
             .set_ex(
                 &format!("auth:user-cutoff-us:{user_id}"),
-                &chrono::Utc::now().timestamp_micros().to_string(),
+                &cut.to_string(),
                 self.tokens.refresh_ttl,
             )
             .await
-            .map_err(|e| AuthError::Unavailable(e.to_string()))
+            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        self.announce(SessionEnded {
+            jti: None,
+            fam: None,
+            user_id: Some(user_id.to_string()),
+            issued_before_us: Some(cut),
+            reason: "credentials changed".into(),
+        })
+        .await;
+        Ok(())
     }
 
     /// Sets a user's password (after the length rule) and revokes their older tokens.

@@ -64,10 +64,7 @@ async fn sqlite_and_postgres_schemas_match() {
             .any(|(t, c, _)| t == "tasks" && c == "lease_expires_at")
     );
 
-    let Some(admin) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(admin) = common::required_in_ci("TEST_DATABASE_URL") else {
         eprintln!("TEST_DATABASE_URL not set: PostgreSQL half of the parity check skipped");
         return;
     };

@@ -42,11 +42,16 @@ impl Service {
             ));
         }
         let deactivated = current.is_active && !changes.is_active;
+        let role_changed = current.role != changes.role;
         let user = self.db.update_user_keeping_an_admin(id, changes).await?;
         if let Some(p) = update.password {
             self.auth.set_password(id, &p).await?;
         } else if deactivated {
             self.auth.revoke_user_tokens(id).await?;
+        } else if role_changed {
+            // Tokens stay valid (every request re-reads the role); live connections close
+            // and re-authenticate with the new role.
+            self.auth.end_live_sessions(id, "role changed").await;
         }
         Ok(user)
     }

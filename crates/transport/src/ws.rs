@@ -6,7 +6,11 @@
 //! slow client cannot stall the others. Task events come from the kv channel (Redis when
 //! configured, so events from every instance reach every client); `metrics_update` is pushed
 //! every interval to `metrics` subscribers. The server pings every 30 s and drops a connection
-//! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it).
+//! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it); sockets
+//! still authenticating have their own small cap, so they cannot crowd out signed-in users.
+//! A connection lives as long as its token: it closes with 1008 when the token expires, and
+//! when its session ends on any instance (logout, a reused refresh token, a password change,
+//! disabling, a role change), announced on the kv channel [`seo_auth::SESSIONS_CHANNEL`].
 //! A message over [`MAX_MESSAGE`] gets an `error` reply; a frame or reassembled message over
 //! [`MAX_FRAME`] closes with 1009, a binary frame with 1003; shutdown closes with 1001.
 
@@ -41,6 +45,8 @@ pub const MAX_MESSAGE: usize = 8 * 1024;
 pub struct WsConfig {
     /// Most concurrent connections of this instance.
     pub max_connections: usize,
+    /// Most sockets of this instance still authenticating (close 1013 beyond it).
+    pub max_unauthenticated: usize,
     /// Period of `metrics_update`.
     pub metrics_interval: Duration,
     /// Time allowed for the first-message authentication.
@@ -55,6 +61,7 @@ impl Default for WsConfig {
     fn default() -> Self {
         Self {
             max_connections: 10_000,
+            max_unauthenticated: 256,
             metrics_interval: Duration::from_secs(5),
             auth_timeout: Duration::from_secs(5),
             ping_interval: Duration::from_secs(30),
@@ -66,7 +73,7 @@ impl Default for WsConfig {
 enum Out {
     /// Shared, reference-counted text: a broadcast is encoded once for every connection.
     Text(ByteString),
-    Close(CloseCode, &'static str),
+    Close(CloseCode, std::borrow::Cow<'static, str>),
 }
 
 /// A set of [`CHANNELS`], one bit each.
@@ -96,6 +103,8 @@ struct Conn {
     tx: mpsc::Sender<Out>,
     channels: Channels,
     kicked: Arc<tokio::sync::Notify>,
+    /// The token the connection authenticated with.
+    claims: Arc<seo_auth::Claims>,
 }
 
 type ConnMap = Arc<Mutex<HashMap<u64, Conn>>>;
@@ -106,6 +115,8 @@ enum FanOut {
     Send(u8, ByteString),
     /// Close every connection with 1001 (the server is going away).
     CloseAll,
+    /// Close with 1008 the connections resting on an ended session.
+    End(Arc<seo_auth::SessionEnded>),
 }
 
 /// The connections served by one actix worker thread, and the sender of its fan-out task.
@@ -129,6 +140,7 @@ pub struct Hub {
     shards: Mutex<HashMap<std::thread::ThreadId, Shard>>,
     next_id: AtomicU64,
     count: AtomicUsize,
+    pending: AtomicUsize,
     /// Settings.
     pub config: WsConfig,
 }
@@ -174,7 +186,7 @@ fn close_all(conns: &Mutex<HashMap<u64, Conn>>) {
     let mut conns = lock(conns);
     for (_, c) in conns.drain() {
         if c.tx
-            .try_send(Out::Close(CloseCode::Away, "server shutting down"))
+            .try_send(Out::Close(CloseCode::Away, "server shutting down".into()))
             .is_err()
         {
             c.kicked.notify_one();
@@ -182,7 +194,34 @@ fn close_all(conns: &Mutex<HashMap<u64, Conn>>) {
     }
 }
 
+/// Closes with 1008 the connections of `conns` whose token `ended` covers.
+fn end_sessions(conns: &Mutex<HashMap<u64, Conn>>, ended: &seo_auth::SessionEnded) {
+    let mut conns = lock(conns);
+    let gone: Vec<u64> = conns
+        .iter()
+        .filter(|(_, c)| ended.covers(&c.claims))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in gone {
+        if let Some(c) = conns.remove(&id)
+            && c.tx
+                .try_send(Out::Close(CloseCode::Policy, ended.reason.clone().into()))
+                .is_err()
+        {
+            c.kicked.notify_one();
+        }
+    }
+}
+
 impl Hub {
+    /// Closes with 1008 every connection of this instance whose session `ended` covers.
+    pub fn end_sessions(&self, ended: seo_auth::SessionEnded) {
+        let ended = Arc::new(ended);
+        for shard in lock(&self.shards).values() {
+            let _ = shard.fanout.try_send(FanOut::End(ended.clone()));
+        }
+    }
+
     /// Closes every connection of this instance with 1001 ("going away"), as the first step
     /// of a graceful shutdown; clients reconnect to another instance.
     pub fn close_all(&self) {
@@ -197,6 +236,7 @@ impl Hub {
             shards: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             count: AtomicUsize::new(0),
+            pending: AtomicUsize::new(0),
             config,
         }
     }
@@ -245,6 +285,7 @@ impl Hub {
                         match job {
                             FanOut::Send(bit, msg) => fan_out(&mine, bit, &msg),
                             FanOut::CloseAll => close_all(&mine),
+                            FanOut::End(ended) => end_sessions(&mine, &ended),
                         }
                     }
                 });
@@ -253,7 +294,12 @@ impl Hub {
         shard.conns.clone()
     }
 
-    fn register(&self, tx: mpsc::Sender<Out>, kicked: Arc<tokio::sync::Notify>) -> u64 {
+    fn register(
+        &self,
+        tx: mpsc::Sender<Out>,
+        kicked: Arc<tokio::sync::Notify>,
+        claims: Arc<seo_auth::Claims>,
+    ) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.shard()).insert(
             id,
@@ -261,6 +307,7 @@ impl Hub {
                 tx,
                 channels: Channels::ALL,
                 kicked,
+                claims,
             },
         );
         id
@@ -321,6 +368,22 @@ async fn agents_status(state: &AppState) -> String {
 /// Starts the hub's feeders: kv events to `tasks`/`campaigns`/`alerts` subscribers, and the
 /// periodic `metrics_update`.
 pub fn start(state: AppState) {
+    let ended = state.clone();
+    tokio::spawn(async move {
+        let mut sub = match ended.kv.subscribe(seo_auth::SESSIONS_CHANNEL).await {
+            Ok(sub) => sub,
+            Err(e) => {
+                tracing::error!(error = %e, "ended sessions unavailable: cannot subscribe");
+                return;
+            }
+        };
+        while let Some(msg) = sub.recv().await {
+            match serde_json::from_str::<seo_auth::SessionEnded>(&msg) {
+                Ok(e) => ended.ws.end_sessions(e),
+                Err(e) => tracing::warn!(error = %e, "malformed ended-session message"),
+            }
+        }
+    });
     let s = state.clone();
     tokio::spawn(async move {
         let mut sub = match s.kv.subscribe(crate::events::CHANNEL).await {
@@ -383,6 +446,28 @@ pub async fn dashboard_ws(
     let token = q.into_inner().token;
     actix_web::rt::spawn(async move {
         let hub = state.ws.clone();
+        // Sockets still authenticating count against their own small cap.
+        if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
+            hub.pending.fetch_sub(1, Ordering::SeqCst);
+            let _ = session
+                .close(Some(CloseReason {
+                    code: CloseCode::Again,
+                    description: Some("too many connections waiting to authenticate".into()),
+                }))
+                .await;
+            return;
+        }
+        let principal = authenticate(&state, &mut stream, token).await;
+        hub.pending.fetch_sub(1, Ordering::SeqCst);
+        let Some(principal) = principal else {
+            let _ = session
+                .close(Some(CloseReason {
+                    code: CloseCode::Policy,
+                    description: Some("authentication required".into()),
+                }))
+                .await;
+            return;
+        };
         if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
             hub.count.fetch_sub(1, Ordering::SeqCst);
             let _ = session
@@ -394,7 +479,7 @@ pub async fn dashboard_ws(
             return;
         }
         state.metrics.set_ws_connections(hub.connections());
-        run_session(&state, &mut stream, session, token).await;
+        run_session(&state, &mut stream, session, principal).await;
         hub.count.fetch_sub(1, Ordering::SeqCst);
         state.metrics.set_ws_connections(hub.connections());
     });
@@ -430,21 +515,16 @@ async fn run_session(
     state: &AppState,
     stream: &mut AggregatedMessageStream,
     mut session: actix_ws::Session,
-    token: Option<String>,
+    principal: seo_auth::Principal,
 ) {
-    let Some(principal) = authenticate(state, stream, token).await else {
-        let _ = session
-            .close(Some(CloseReason {
-                code: CloseCode::Policy,
-                description: Some("authentication required".into()),
-            }))
-            .await;
-        return;
-    };
     let hub = state.ws.clone();
     let (tx, mut rx) = mpsc::channel::<Out>(OUTBOX);
     let kicked = Arc::new(tokio::sync::Notify::new());
-    let id = hub.register(tx.clone(), kicked.clone());
+    let claims = Arc::new(principal.claims.clone());
+    let id = hub.register(tx.clone(), kicked.clone(), claims.clone());
+    // The token's remaining life: the connection ends with it.
+    let expires = tokio::time::sleep(claims.remaining(chrono::Utc::now().timestamp()));
+    tokio::pin!(expires);
     // The writer: the only task that writes to the socket.
     let mut writer_session = session.clone();
     let mut writer = actix_web::rt::spawn(async move {
@@ -459,7 +539,7 @@ async fn run_session(
                     let _ = writer_session
                         .close(Some(CloseReason {
                             code,
-                            description: Some(why.into()),
+                            description: Some(why.into_owned()),
                         }))
                         .await;
                     return;
@@ -489,15 +569,26 @@ async fn run_session(
     let mut ping = tokio::time::interval(hub.config.ping_interval);
     ping.tick().await;
     let mut kicked_out = false;
+    let mut writer_done = false;
     loop {
         tokio::select! {
             () = kicked.notified() => {
                 kicked_out = true;
                 break;
             }
+            () = &mut expires => {
+                let _ = tx.try_send(Out::Close(CloseCode::Policy, "token expired".into()));
+                break;
+            }
+            // The writer ended: it sent a close (an ended session, shutdown) or the socket
+            // is gone. Nothing more will reach this client.
+            _ = &mut writer => {
+                writer_done = true;
+                break;
+            }
             _ = ping.tick() => {
                 if last_seen.elapsed() > hub.config.idle_timeout {
-                    let _ = tx.try_send(Out::Close(CloseCode::Policy, "idle"));
+                    let _ = tx.try_send(Out::Close(CloseCode::Policy, "idle".into()));
                     break;
                 }
                 if session.ping(b"").await.is_err() {
@@ -528,13 +619,13 @@ async fn run_session(
                     }
                     Ok(AggregatedMessage::Pong(_)) => {}
                     Ok(AggregatedMessage::Binary(_)) => {
-                        let _ = tx.try_send(Out::Close(CloseCode::Unsupported, "binary frames are not accepted"));
+                        let _ = tx.try_send(Out::Close(CloseCode::Unsupported, "binary frames are not accepted".into()));
                         break;
                     }
                     Ok(AggregatedMessage::Close(_)) => break,
                     Err(e) => {
                         let code = close_code_for(&e);
-                        let _ = tx.try_send(Out::Close(code, "frame refused"));
+                        let _ = tx.try_send(Out::Close(code, "frame refused".into()));
                         break;
                     }
                 }
@@ -552,7 +643,7 @@ async fn run_session(
                 description: Some("too slow".into()),
             }))
             .await;
-    } else {
+    } else if !writer_done {
         let _ = (&mut writer).await;
     }
 }

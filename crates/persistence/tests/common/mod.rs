@@ -74,9 +74,7 @@ pub fn with_search_path(url: &str, schema: &str) -> String {
 }
 
 pub async fn postgres() -> Option<TestDb> {
-    let admin = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
+    let admin = required_in_ci("TEST_DATABASE_URL")?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut c = AsyncPgConnection::establish(&admin)
         .await
@@ -116,12 +114,21 @@ pub async fn kv_backends() -> Vec<Arc<dyn Kv>> {
 }
 
 pub async fn redis_kv(prefix: &str) -> Option<RedisKv> {
-    let url = std::env::var("TEST_REDIS_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
+    let url = required_in_ci("TEST_REDIS_URL")?;
     Some(
         RedisKv::connect(&url, prefix, Duration::from_secs(5))
             .await
             .expect("TEST_REDIS_URL reachable"),
     )
+}
+
+/// The value of `var`, or `None` when unset — except under CI (`CI` set), where a test that
+/// needs PostgreSQL or Redis must not pass by skipping: it fails, naming `var`.
+pub fn required_in_ci(var: &str) -> Option<String> {
+    let value = std::env::var(var).ok().filter(|s| !s.is_empty());
+    assert!(
+        value.is_some() || std::env::var_os("CI").is_none(),
+        "{var} is unset under CI: the PostgreSQL/Redis variants of these tests must run there"
+    );
+    value
 }
