@@ -22,7 +22,7 @@ pub use client::{
 };
 pub use page::{Page, PageRequest};
 pub use task::{
-    NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus,
+    NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus, TypeCount,
 };
 pub use user::{NewUser, Role, User, UserChanges, UserInput, UserPatch};
 pub use validation::{FieldError, ValidationErrors};

@@ -303,6 +303,14 @@ pub struct TaskFilter {
     pub priority: Option<TaskPriority>,
 }
 
+/// A task type and how many tasks have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TypeCount {
+    pub task_type: String,
+    pub count: i64,
+}
+
 /// Aggregates shown by `GET /api/tasks/stats/summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -312,13 +320,16 @@ pub struct TaskStats {
     pub status_breakdown: std::collections::BTreeMap<String, i64>,
     /// Count per priority, every priority present.
     pub priority_breakdown: std::collections::BTreeMap<String, i64>,
-    /// Up to ten most frequent task types with their counts.
-    pub top_task_types: Vec<(String, i64)>,
+    /// Up to ten most frequent task types with their counts, most frequent first.
+    pub top_task_types: Vec<TypeCount>,
     /// Mean run time of completed tasks, in seconds; `None` before the first completion.
     pub average_duration_seconds: Option<f64>,
     /// Tasks created in the last 24 hours.
     pub tasks_24h: i64,
-    /// Completed ÷ finished, in percent; `None` before anything finished.
+    /// The success rate ([`success_rate`]: completed ÷ (completed + failed + timed out),
+    /// 0–1); `None` before anything finished.
+    pub success_rate: Option<f64>,
+    /// The same in percent, under the original API's name.
     pub completion_rate: Option<f64>,
 }
 

@@ -392,20 +392,20 @@ impl Database {
                         priority_breakdown.insert(p.as_str().to_string(), n);
                     }
                 }
-                let completed = status_breakdown.get("completed").copied().unwrap_or(0);
-                let finished: i64 = TaskStatus::ALL
-                    .iter()
-                    .filter(|s| s.is_terminal())
-                    .map(|s| status_breakdown.get(s.as_str()).copied().unwrap_or(0))
-                    .sum();
+                let n = |s: &str| u64::try_from(status_breakdown.get(s).copied().unwrap_or(0)).unwrap_or(0);
+                let success_rate = seo_domain::task::success_rate(n("completed"), n("failed"), n("timed_out"));
                 Ok(TaskStats {
                     total_tasks: status_breakdown.values().sum(),
                     status_breakdown,
                     priority_breakdown,
-                    top_task_types,
+                    top_task_types: top_task_types
+                        .into_iter()
+                        .map(|(task_type, count)| seo_domain::TypeCount { task_type, count })
+                        .collect(),
                     average_duration_seconds: avg_ms.map(|ms| ms / 1000.0),
                     tasks_24h,
-                    completion_rate: (finished > 0).then(|| seo_domain::num::f64_of(completed) * 100.0 / seo_domain::num::f64_of(finished)),
+                    success_rate,
+                    completion_rate: success_rate.map(|r| r * 100.0),
                 })
             })
         })

@@ -577,7 +577,14 @@ async fn tasks_crud_filters_and_stats() {
         assert_eq!(s.status_breakdown["completed"], 1);
         assert_eq!(s.priority_breakdown["high"], 1);
         assert_eq!(s.priority_breakdown["low"], 0);
-        assert_eq!(s.top_task_types, vec![("run".to_string(), 1)]);
+        assert_eq!(
+            s.top_task_types,
+            vec![seo_domain::TypeCount {
+                task_type: "run".to_string(),
+                count: 1
+            }]
+        );
+        assert_eq!(s.success_rate, Some(1.0));
         assert_eq!(s.completion_rate, Some(100.0));
         assert!(s.average_duration_seconds.is_some());
         assert_eq!(s.tasks_24h, 1);

@@ -40,6 +40,8 @@ pub struct Doc {
     pub ok: (u16, Option<SchemaFn>),
     /// Query parameters.
     pub query: Option<fn() -> Vec<utoipa::openapi::path::Parameter>>,
+    /// A further error this route can answer (e.g. 404 for an unknown id in a query).
+    pub also: Option<(u16, &'static str)>,
 }
 
 impl std::fmt::Debug for Doc {
@@ -59,7 +61,14 @@ impl Doc {
             body: None,
             ok: (200, None),
             query: None,
+            also: None,
         }
+    }
+
+    /// Documents a further error status.
+    pub fn also(mut self, status: u16, text: &'static str) -> Self {
+        self.also = Some((status, text));
+        self
     }
 
     /// The JSON request body.
@@ -170,19 +179,20 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
                     .replace(['/', '-'], "_")
                     .replace(['{', '}'], "")
             )));
-        if r.path.contains("{id}") {
+        for name in path_params(r.path) {
+            let mut schema =
+                utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String);
+            if name == "id" || name.ends_with("_id") {
+                schema = schema.format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Uuid,
+                )));
+            }
             op = op.parameter(
                 ParameterBuilder::new()
-                    .name("id")
+                    .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::Type::String)
-                            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                                utoipa::openapi::KnownFormat::Uuid,
-                            ))),
-                    )),
+                    .schema(Some(schema)),
             );
         }
         if let Some(q) = doc.query {
@@ -216,11 +226,26 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
                 (415, "not application/json"),
             ]);
         }
-        if doc.body.is_some() || doc.query.is_some() || r.path.contains("{id}") {
+        let params = !path_params(r.path).is_empty();
+        if doc.body.is_some() || doc.query.is_some() || params {
             errors.push((422, "invalid field or parameter"));
         }
-        if r.path.contains("{id}") {
+        if params {
             errors.push((404, "not found"));
+        }
+        // Writes can meet a state rule (illegal transition, duplicate name, last admin, a
+        // running task): 409.
+        if r.method != Method::GET && r.path.starts_with("/api/") {
+            errors.push((409, "refused by a state rule"));
+        }
+        if let Some(extra) = doc.also {
+            errors.push(extra);
+        }
+        if matches!(r.path, "/auth/login" | "/auth/refresh") {
+            errors.push((401, "invalid credentials or token"));
+        }
+        if r.path.starts_with("/ws/") {
+            errors.push((400, "not a WebSocket upgrade request"));
         }
         match r.access {
             Access::Public | Access::InBand => {}
@@ -232,6 +257,10 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         }
         if !r.path.starts_with("/health") {
             errors.push((429, "rate limited"));
+        }
+        // A dependency down (database, kv with fail-closed limits), or too many sign-ins.
+        if !matches!(r.path, "/" | "/health/live") && tag(r.path) != "docs" {
+            errors.push((503, "a dependency is unavailable or the server is busy"));
         }
         for (code, text) in errors {
             op = op.response(code.to_string(), json_response(text, Some(error.clone())));
@@ -291,6 +320,14 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         .paths(paths.build())
         .components(Some(components.build()))
         .build()
+}
+
+/// The names of a path's parameters (`/api/x/{id}/y/{tail:.*}` → `id`, `tail`).
+fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|p| p.split(':').next().unwrap_or(p).to_string())
+        .collect()
 }
 
 /// actix patterns with a regex tail (`{tail:.*}`) are shown as plain parameters.

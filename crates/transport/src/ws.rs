@@ -437,7 +437,10 @@ pub async fn dashboard_ws(
     state: web::Data<AppState>,
     q: web::Query<WsQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    // A plain GET (no upgrade headers) gets the JSON error every route answers with.
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        crate::ApiError::bad_request(format!("not a WebSocket upgrade request: {e}"))
+    })?;
     let mut stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()

@@ -28,16 +28,32 @@ async fn entry(state: &AppState, info: AgentInfo) -> Value {
     v
 }
 
+/// The agent tiers, as documented (the runtime type lives in the agents crate).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TierParam {
+    /// Strategy and deal approval.
+    Executive,
+    /// Coordination and operations.
+    Management,
+    /// Hands-on analysis.
+    Operational,
+}
+
 /// Filters of the agent list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     /// `active` or `error`.
     status: Option<String>,
     /// `executive`, `management` or `operational`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<TierParam>, inline)]
     tier: Option<Tier>,
     /// Only agents that read this data: `task_input`, `client`, `campaign`,
     /// `agent_results`, `website`.
@@ -109,6 +125,8 @@ pub struct AgentTaskRequest {
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
     /// Seconds to wait for the result (0–60).
+    /// Seconds to wait for the result (0–60).
+    #[param(minimum = 0, maximum = 60)]
     wait: Option<f64>,
 }
 
@@ -172,6 +190,8 @@ async fn health(
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Window of the stored-task figures, 1–168 hours (default 1).
+    /// Hours (default 1).
+    #[param(minimum = 1, maximum = 168)]
     timeframe_hours: Option<i64>,
 }
 

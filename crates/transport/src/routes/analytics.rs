@@ -65,8 +65,8 @@ impl Timeframe {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimeframeQuery {
-    /// Window (default 24h).
-    #[param(value_type = Option<String>)]
+    /// Window (default 24h; 1h for system and agents).
+    #[param(value_type = Option<Timeframe>, inline)]
     timeframe: Option<Timeframe>,
     /// Only this agent (agents analytics).
     agent_id: Option<String>,
@@ -185,11 +185,31 @@ fn envelope(data: Value) -> HttpResponse {
     )
 }
 
+/// The windows request figures cover (the kept history), as documented.
+#[derive(Debug, utoipa::ToSchema)]
+pub enum HistoryWindow {
+    /// Last hour.
+    #[schema(rename = "1h")]
+    H1,
+    /// Last day.
+    #[schema(rename = "24h")]
+    H24,
+}
+
+/// `?timeframe=1h|24h` of the request figures.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SystemQuery {
+    /// Window (default 1h); request figures are kept for 24 hours.
+    #[param(value_type = Option<HistoryWindow>, inline)]
+    timeframe: Option<Timeframe>,
+}
+
 async fn system(
     state: web::Data<AppState>,
-    q: Query<TimeframeQuery>,
+    q: Query<SystemQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let tf = tf_of(&q.0, Timeframe::H1);
+    let tf = q.0.timeframe.unwrap_or(Timeframe::H1);
     within_history(tf)?;
     Ok(envelope(system_figures(&state, tf)))
 }
@@ -199,13 +219,14 @@ async fn agents(
     q: Query<TimeframeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tf = tf_of(&q.0, Timeframe::H1);
-    if let Some(a) = &q.0.agent_id
+    let only = q.0.agent_id.as_deref().filter(|a| !a.is_empty());
+    if let Some(a) = only
         && state.agents.get(a).is_none()
     {
         return Err(ApiError::not_found(&format!("agent '{a}'")));
     }
     Ok(envelope(
-        json!({"metrics": agent_figures(&state, tf, q.0.agent_id.as_deref()).await?}),
+        json!({"metrics": agent_figures(&state, tf, only).await?}),
     ))
 }
 
@@ -250,15 +271,15 @@ async fn dashboard(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `json` or `csv`.
-    #[param(value_type = String)]
+    #[param(value_type = ExportFormat, inline)]
     format: ExportFormat,
-    /// Window (default 24h).
-    #[param(value_type = Option<String>)]
+    /// Window (default 24h; request figures are kept for 24 hours).
+    #[param(value_type = Option<HistoryWindow>, inline)]
     timeframe: Option<Timeframe>,
 }
 
 /// Export formats.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// One JSON document.
@@ -366,9 +387,9 @@ pub fn routes(t: &mut Table<'_>) {
     use crate::openapi::Doc;
     let read = needs(Permission::AnalyticsRead);
     t.add(Method::GET, "/api/analytics/system", read, system)
-        .doc(Doc::new("Requests, errors, latency (from the last 24 h of per-minute history) and the system sample").query::<TimeframeQuery>())
+        .doc(Doc::new("Requests, errors, latency (from the last 24 h of per-minute history) and the system sample").query::<SystemQuery>())
         .add(Method::GET, "/api/analytics/agents", read, agents)
-        .doc(Doc::new("Per-agent task figures over the timeframe, from stored tasks").query::<TimeframeQuery>())
+        .doc(Doc::new("Per-agent task figures over the timeframe, from stored tasks").query::<TimeframeQuery>().also(404, "no such agent"))
         .add(Method::GET, "/api/analytics/business", read, business)
         .doc(Doc::new("New clients, active campaigns, budgets, tasks, pipeline value from proposals").query::<TimeframeQuery>())
         .add(Method::GET, "/api/analytics/dashboard", read, dashboard)

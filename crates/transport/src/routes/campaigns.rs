@@ -20,7 +20,11 @@ pub use seo_service::campaigns::{AUDIT_AGENT, AUDIT_TASK_TYPE};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     status: Option<CampaignStatus>,
     client_id: Option<uuid::Uuid>,

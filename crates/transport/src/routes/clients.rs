@@ -18,11 +18,19 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     industry: Option<String>,
     country: Option<String>,
+    /// Least annual revenue.
+    #[param(minimum = 0)]
     min_revenue: Option<i64>,
+    /// Most annual revenue.
+    #[param(minimum = 0)]
     max_revenue: Option<i64>,
     q: Option<String>,
 }
@@ -34,6 +42,16 @@ fn nonblank(s: Option<String>) -> Option<String> {
 async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let page = PageRequest::new(q.page, q.size)?;
+    let mut e = seo_domain::ValidationErrors::default();
+    for (field, v) in [
+        ("min_revenue", q.min_revenue),
+        ("max_revenue", q.max_revenue),
+    ] {
+        if v.is_some_and(|v| v < 0) {
+            e.add(field, "out_of_range", "must be zero or more");
+        }
+    }
+    e.finish(())?;
     let filter = ClientFilter {
         industry: nonblank(q.industry),
         country: nonblank(q.country),
@@ -124,7 +142,11 @@ async fn delete(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CampaignsQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     status: Option<CampaignStatus>,
 }

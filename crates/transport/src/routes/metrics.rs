@@ -58,6 +58,8 @@ async fn agents(state: web::Data<AppState>) -> HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct DetailedQuery {
     /// Hours of per-minute history (1–24, default 1).
+    /// Hours of history (default 1).
+    #[param(minimum = 1, maximum = 24)]
     hours: Option<i64>,
 }
 

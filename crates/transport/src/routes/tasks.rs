@@ -18,7 +18,11 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     status: Option<TaskStatus>,
     agent_id: Option<String>,
@@ -54,6 +58,8 @@ async fn create(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
+    /// Seconds to wait for the task to finish (0–60).
+    #[param(minimum = 0, maximum = 60)]
     wait: Option<f64>,
 }
 

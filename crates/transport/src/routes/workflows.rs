@@ -56,10 +56,14 @@ async fn start(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
     size: Option<i64>,
     workflow_id: Option<String>,
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<RunStatus>, inline)]
     status: Option<RunStatus>,
 }
 
