@@ -92,18 +92,7 @@ async fn wait_task(
     id: uuid::Uuid,
     pred: impl Fn(&seo_domain::Task) -> bool,
 ) -> seo_domain::Task {
-    let start = Instant::now();
-    loop {
-        let t = state.db.get_task(id).await.unwrap();
-        if pred(&t) {
-            return t;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "task stuck: {t:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::engine::until(state, id, Duration::from_secs(15), pred).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

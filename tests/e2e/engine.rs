@@ -286,7 +286,7 @@ async fn queue(state: &seo_transport::AppState, agent: &str, timeout: Option<i32
     state.enqueue(new).await.unwrap().id
 }
 
-async fn until(
+pub(crate) async fn until(
     state: &seo_transport::AppState,
     id: uuid::Uuid,
     within: Duration,
