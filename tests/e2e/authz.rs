@@ -215,3 +215,93 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         }
     }
 }
+
+/// The access guard keeps a user's record per instance, and a change through the API is
+/// seen by the very next request: here, on the instance that made it, and (with Redis) on
+/// another instance as soon as the announcement arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_change_takes_effect_on_the_next_request() {
+    let app = seo_e2e::spawn_app().await;
+    let admin = app.admin_token().await;
+    let t = app.token_for("operator").await;
+    let (_, me) = app.send(reqwest::Method::GET, "/auth/me", &t, None).await;
+    let id = me["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.send(reqwest::Method::GET, "/api/users", &t, None)
+            .await
+            .0,
+        403
+    );
+    let (s, _) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/users/{id}"),
+            &admin,
+            Some(serde_json::json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        app.send(reqwest::Method::GET, "/api/users", &t, None)
+            .await
+            .0,
+        200,
+        "the promotion is seen at once"
+    );
+    let (s, _) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/users/{id}"),
+            &admin,
+            Some(serde_json::json!({"role": "operator"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        app.send(reqwest::Method::GET, "/api/users", &t, None)
+            .await
+            .0,
+        403,
+        "the demotion too"
+    );
+
+    let Some((db, redis)) = seo_e2e::external_services().await else {
+        return;
+    };
+    let a = seo_e2e::spawn_with(|c| {
+        c.database_url = db.clone();
+        c.redis_url = Some(redis.clone());
+    })
+    .await;
+    let b = seo_e2e::spawn_with(|c| {
+        c.database_url = db;
+        c.redis_url = Some(redis);
+    })
+    .await;
+    let root = a.admin_token().await;
+    let t = a.token_for("operator").await;
+    let (_, me) = a.send(reqwest::Method::GET, "/auth/me", &t, None).await;
+    let id = me["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        b.send(reqwest::Method::GET, "/api/users", &t, None).await.0,
+        403,
+        "cached on b"
+    );
+    let (s, _) = a
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/users/{id}"),
+            &root,
+            Some(serde_json::json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let start = std::time::Instant::now();
+    while b.send(reqwest::Method::GET, "/api/users", &t, None).await.0 != 200 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "instance b never saw the promotion"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

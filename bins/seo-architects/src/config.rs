@@ -330,6 +330,10 @@ pub struct Config {
     /// Task lease in seconds: a task whose instance died is re-run this long after its last heartbeat.
     #[arg(long, env = "TASK_LEASE_SECONDS", default_value_t = 30, global = true)]
     pub task_lease_seconds: u64,
+    /// How long an authenticated user's record is reused without a database read (ms); 0
+    /// reads it on every request. Changes made through the API are seen at once everywhere.
+    #[arg(long, env = "USER_CACHE_MS", default_value_t = 5000, global = true)]
+    pub user_cache_ms: u64,
     /// How long one deep /health result is reused (ms); 0 probes on every call.
     #[arg(long, env = "HEALTH_CACHE_MS", default_value_t = 1000, global = true)]
     pub health_cache_ms: u64,

@@ -225,6 +225,7 @@ pub async fn auth_service(
         access_ttl: Duration::from_secs(config.access_token_expire_minutes.max(1) * 60),
         refresh_ttl: Duration::from_secs(config.refresh_token_expire_days.max(1) * 86_400),
         production: config.environment == Environment::Production,
+        user_cache: Duration::from_millis(config.user_cache_ms),
         hashing: seo_auth::password::Hashing::new(
             config.password_hash_concurrency.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)

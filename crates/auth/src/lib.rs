@@ -15,6 +15,7 @@ pub mod tokens;
 pub use permissions::{Access, Permission, permissions_of, role_grants};
 pub use service::{
     AuthConfig, AuthService, MIN_SECRET_LEN, Principal, SESSIONS_CHANNEL, SessionEnded,
+    USERS_CHANNEL,
 };
 pub use tokens::{Claims, TokenPair, TokenService, TokenType};
 

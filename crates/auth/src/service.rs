@@ -37,6 +37,10 @@ pub struct AuthConfig {
     /// Bound on concurrent password hashing (`PASSWORD_HASH_CONCURRENCY`,
     /// `PASSWORD_HASH_MAX_WAIT_MS`).
     pub hashing: crate::password::Hashing,
+    /// How long an authenticated user's record is reused without reading the database
+    /// (`USER_CACHE_MS`; zero reads it on every request). Changes through this service
+    /// forget it at once here and, through [`USERS_CHANNEL`], on every instance.
+    pub user_cache: Duration,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("refresh_ttl", &self.refresh_ttl)
             .field("production", &self.production)
             .field("hashing", &self.hashing)
+            .field("user_cache", &self.user_cache)
             .finish()
     }
 }
@@ -59,9 +64,14 @@ impl Default for AuthConfig {
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
             production: false,
             hashing: crate::password::Hashing::default(),
+            user_cache: Duration::from_secs(5),
         }
     }
 }
+
+/// The kv channel on which changed users are announced (the message is the user id), so
+/// every instance forgets its cached record of them.
+pub const USERS_CHANNEL: &str = "users";
 
 /// The kv channel on which ended sessions are announced, so every instance can close the
 /// live connections (WebSockets) that rest on them. Each message is a [`SessionEnded`].
@@ -118,6 +128,46 @@ pub struct AuthService {
     kv: Arc<dyn Kv>,
     tokens: TokenService,
     hashing: crate::password::Hashing,
+    users: Arc<UserCache>,
+}
+
+/// Recently authenticated users, by id, with when they were read.
+#[derive(Debug, Default)]
+struct UserCache {
+    ttl: Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, User)>>,
+}
+
+impl UserCache {
+    fn get(&self, id: Uuid) -> Option<User> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&id)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, u)| u.clone())
+    }
+
+    fn put(&self, user: &User) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: expired entries are dropped once the map grows.
+        if map.len() >= 10_000 {
+            let ttl = self.ttl;
+            map.retain(|_, (at, _)| at.elapsed() < ttl);
+        }
+        map.insert(user.id, (std::time::Instant::now(), user.clone()));
+    }
+
+    fn forget(&self, id: Uuid) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
 }
 
 fn now_secs() -> i64 {
@@ -159,6 +209,10 @@ impl AuthService {
             kv,
             tokens: TokenService::new(secret.as_bytes(), cfg.access_ttl, cfg.refresh_ttl),
             hashing: cfg.hashing.clone(),
+            users: Arc::new(UserCache {
+                ttl: cfg.user_cache,
+                entries: std::sync::Mutex::default(),
+            }),
         })
     }
 
@@ -224,11 +278,32 @@ impl AuthService {
     }
 
     async fn active_user(&self, claims: &Claims) -> Result<User, AuthError> {
-        match self.db.get_user(claims.user_id()?).await {
-            Ok(u) if u.is_active => Ok(u),
+        let id = claims.user_id()?;
+        if let Some(u) = self.users.get(id) {
+            return Ok(u);
+        }
+        match self.db.get_user(id).await {
+            Ok(u) if u.is_active => {
+                self.users.put(&u);
+                Ok(u)
+            }
             Ok(_) => Err(AuthError::Disabled),
             Err(DbError::NotFound(_)) => Err(AuthError::InvalidToken("unknown user")),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Forgets this instance's cached record of a user (the next request reads it again).
+    pub fn forget_user(&self, id: Uuid) {
+        self.users.forget(id);
+    }
+
+    /// A user's record changed (profile, role, activity, deletion): forgotten here at once
+    /// and announced on [`USERS_CHANNEL`] so every instance forgets it.
+    pub async fn user_changed(&self, id: Uuid) {
+        self.users.forget(id);
+        if let Err(e) = self.kv.publish(USERS_CHANNEL, &id.to_string()).await {
+            tracing::warn!(error = %e, user_id = %id, "could not announce a changed user");
         }
     }
 
@@ -304,6 +379,7 @@ impl AuthService {
     /// Ends the live connections of a user's current tokens without revoking the tokens
     /// (e.g. a role change: connections re-authenticate and see the new role).
     pub async fn end_live_sessions(&self, user_id: Uuid, reason: &str) {
+        self.user_changed(user_id).await;
         self.announce(SessionEnded {
             jti: None,
             fam: None,
@@ -346,6 +422,7 @@ impl AuthService {
 
     /// Revokes every token of a user issued before now (password change, disabling).
     pub async fn revoke_user_tokens(&self, user_id: Uuid) -> Result<(), AuthError> {
+        self.user_changed(user_id).await;
         let cut = chrono::Utc::now().timestamp_micros();
         self.kv
             .set_ex(

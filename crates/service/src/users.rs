@@ -44,6 +44,8 @@ impl Service {
         let deactivated = current.is_active && !changes.is_active;
         let role_changed = current.role != changes.role;
         let user = self.db.update_user_keeping_an_admin(id, changes).await?;
+        // Every instance re-reads this user on its next request.
+        self.auth.user_changed(id).await;
         if let Some(p) = update.password {
             self.auth.set_password(id, &p).await?;
         } else if deactivated {

@@ -368,6 +368,21 @@ async fn agents_status(state: &AppState) -> String {
 /// Starts the hub's feeders: kv events to `tasks`/`campaigns`/`alerts` subscribers, and the
 /// periodic `metrics_update`.
 pub fn start(state: AppState) {
+    let changed = state.clone();
+    tokio::spawn(async move {
+        let mut sub = match changed.kv.subscribe(seo_auth::USERS_CHANNEL).await {
+            Ok(sub) => sub,
+            Err(e) => {
+                tracing::error!(error = %e, "changed users unavailable: cannot subscribe");
+                return;
+            }
+        };
+        while let Some(msg) = sub.recv().await {
+            if let Ok(id) = uuid::Uuid::parse_str(msg.trim()) {
+                changed.auth.forget_user(id);
+            }
+        }
+    });
     let ended = state.clone();
     tokio::spawn(async move {
         let mut sub = match ended.kv.subscribe(seo_auth::SESSIONS_CHANNEL).await {
