@@ -146,12 +146,15 @@ impl Database {
                     }
                     q
                 };
-                let total = build().count().get_result(c).await?;
-                let rows = build()
+                let rows: Vec<CampaignRow> = build()
                     .select(CampaignRow::as_select())
                     .order(crate::order_then_page("created_at DESC, id DESC", page))
                     .load(c)
                     .await?;
+                let total = match crate::known_total(page, rows.len()) {
+                    Some(t) => t,
+                    None => build().count().get_result(c).await?,
+                };
                 (rows, total)
             });
             let items = rows.into_iter().map(CampaignRow::into_domain).collect::<DbResult<Vec<_>>>()?;

@@ -167,24 +167,30 @@ impl Database {
                     // req/s through the wrapper, 1,418–1,946 this way (docs/PERFORMANCE.md).
                     // The other lists still go through the wrapper.
                     c.spawn_blocking(move |c| {
-                        let total = diesel::RunQueryDsl::get_result(filtered!(&filter).count(), c)?;
-                        let rows = diesel::RunQueryDsl::load(
+                        let rows: Vec<ClientRow> = diesel::RunQueryDsl::load(
                             filtered!(&filter)
                                 .select(ClientRow::as_select())
                                 .order(crate::order_then_page("created_at DESC, id DESC", page)),
                             c,
                         )?;
+                        let total = match crate::known_total(page, rows.len()) {
+                            Some(t) => t,
+                            None => diesel::RunQueryDsl::get_result(filtered!(&filter).count(), c)?,
+                        };
                         Ok((rows, total))
                     })
                     .await?
                 },
                 pg c => {
-                    let total = filtered!(&filter).count().get_result(c).await?;
-                    let rows = filtered!(&filter)
+                    let rows: Vec<ClientRow> = filtered!(&filter)
                         .select(ClientRow::as_select())
                         .order(crate::order_then_page("created_at DESC, id DESC", page))
                         .load(c)
                         .await?;
+                    let total = match crate::known_total(page, rows.len()) {
+                        Some(t) => t,
+                        None => filtered!(&filter).count().get_result(c).await?,
+                    };
                     (rows, total)
                 }
             );

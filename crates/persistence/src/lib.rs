@@ -76,6 +76,13 @@ pub(crate) fn order_then_page(
     ))
 }
 
+/// The total of a list when the page itself tells it: a first page holding fewer rows than
+/// it could is every matching row, so no `COUNT(*)` is needed.
+pub(crate) fn known_total(page: seo_domain::PageRequest, rows: usize) -> Option<i64> {
+    let rows = i64::try_from(rows).ok()?;
+    (page.offset() == 0 && rows < page.limit()).then_some(rows)
+}
+
 /// `%text%` for a case-insensitive LIKE on a lower-cased key column, with `\` escaping.
 pub(crate) fn contains_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
@@ -88,4 +95,26 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use seo_domain::PageRequest;
+
+    #[test]
+    fn a_short_first_page_is_the_whole_total() {
+        let page = |p, s| PageRequest::new(Some(p), Some(s)).unwrap();
+        assert_eq!(super::known_total(page(1, 50), 7), Some(7));
+        assert_eq!(super::known_total(page(1, 50), 0), Some(0));
+        assert_eq!(
+            super::known_total(page(1, 2), 2),
+            None,
+            "a full page: count"
+        );
+        assert_eq!(
+            super::known_total(page(2, 2), 1),
+            None,
+            "a later page: count"
+        );
+    }
 }

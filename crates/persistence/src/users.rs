@@ -144,12 +144,15 @@ impl Database {
     pub async fn list_users(&self, page: PageRequest) -> DbResult<Page<User>> {
         self.run(move |mut conn| async move {
             let (rows, total): (Vec<UserRow>, i64) = db_run!(conn, c => {
-                let total = users::table.count().get_result(c).await?;
-                let rows = users::table
+                let rows: Vec<UserRow> = users::table
                     .select(UserRow::as_select())
                     .order(crate::order_then_page("username ASC", page))
                     .load(c)
                     .await?;
+                let total = match crate::known_total(page, rows.len()) {
+                    Some(t) => t,
+                    None => users::table.count().get_result(c).await?,
+                };
                 (rows, total)
             });
             let items = rows

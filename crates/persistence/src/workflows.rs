@@ -275,12 +275,15 @@ impl Database {
                     }
                     q
                 };
-                let total = build().count().get_result(c).await?;
-                let rows = build()
+                let rows: Vec<RunRow> = build()
                     .select(RunRow::as_select())
                     .order(crate::order_then_page("created_at DESC, id DESC", page))
                     .load(c)
                     .await?;
+                let total = match crate::known_total(page, rows.len()) {
+                    Some(t) => t,
+                    None => build().count().get_result(c).await?,
+                };
                 (rows, total)
             });
             let items = rows
