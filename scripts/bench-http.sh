@@ -5,7 +5,7 @@
 #        apt-get install wrk
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=target/release/seo-architects
+BIN=${BIN:-target/release/seo-architects}
 BARE=target/release/examples/bare_list
 PORT=18290; BARE_PORT=18291
 work=$(mktemp -d)
