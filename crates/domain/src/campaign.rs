@@ -200,6 +200,14 @@ pub const MAX_KEYWORDS: usize = 500;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignInput {
     pub client_id: Uuid,
+    /// 1–200 characters once trimmed, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?\\s*$",
+            max_length = 200
+        )
+    )]
     pub name: String,
     pub campaign_type: CampaignType,
     #[serde(default)]
@@ -211,6 +219,7 @@ pub struct CampaignInput {
     #[serde(default)]
     pub end_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1e15))]
     pub budget: Option<f64>,
     #[serde(default)]
     pub objectives: Option<Vec<String>>,

@@ -54,14 +54,24 @@ impl Client {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientInput {
+    /// 1–200 characters once trimmed, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?\\s*$",
+            max_length = 200
+        )
+    )]
     pub company_name: String,
     #[serde(default)]
     pub industry: Option<String>,
     #[serde(default)]
     pub website: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub annual_revenue: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub employee_count: Option<i64>,
     #[serde(default)]
     pub country: Option<String>,

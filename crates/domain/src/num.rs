@@ -46,3 +46,52 @@ pub fn usize_of(x: f64) -> usize {
 pub fn u64_of(x: f64) -> u64 {
     x as u64
 }
+
+/// Deserialises an optional integer that may arrive as an integral JSON float (`5.0`): JSON
+/// Schema counts `5.0` as an integer, so a client generated from our schema may send it.
+/// A fraction, or a value out of `T`'s range, is an error naming the value.
+pub fn opt_int<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(de)? else {
+        return Ok(None);
+    };
+    let whole = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => i,
+        // Within ±2^53 every integral f64 is exact, and converts without loss.
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => f as i64,
+        _ => {
+            return Err(D::Error::custom(format!(
+                "expected a whole number, found {n}"
+            )));
+        }
+    };
+    T::try_from(whole)
+        .map(Some)
+        .map_err(|_| D::Error::custom(format!("{whole} is out of range")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Deserialize)]
+    struct T {
+        #[serde(default, deserialize_with = "super::opt_int")]
+        n: Option<i32>,
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        let read = |s: &str| serde_json::from_str::<T>(s).map(|t| t.n);
+        assert_eq!(read(r#"{"n": 5}"#).unwrap(), Some(5));
+        assert_eq!(read(r#"{"n": 48894.0}"#).unwrap(), Some(48894));
+        assert_eq!(read(r#"{"n": null}"#).unwrap(), None);
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert!(read(r#"{"n": 1.5}"#).is_err());
+        assert!(read(r#"{"n": 1e12}"#).is_err(), "out of i32 range");
+        assert!(read(r#"{"n": "5"}"#).is_err());
+    }
+}

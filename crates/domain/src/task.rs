@@ -196,7 +196,9 @@ pub const MAX_INPUT_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskInput {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_]{1,64}$"))]
     pub agent_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_]{1,64}$"))]
     pub task_type: String,
     #[serde(default)]
     pub input: Option<Value>,
@@ -208,9 +210,11 @@ pub struct TaskInput {
     pub client_id: Option<Uuid>,
     #[serde(default)]
     pub parent_id: Option<Uuid>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 86_400))]
     pub timeout_seconds: Option<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub max_attempts: Option<i32>,
 }
 

@@ -67,6 +67,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInput {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9._-]{3,64}$"))]
     pub username: String,
     pub email: String,
     #[serde(default)]
@@ -75,6 +76,7 @@ pub struct UserInput {
     pub role: Role,
     #[serde(default = "default_true")]
     pub is_active: bool,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 

@@ -322,6 +322,62 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         .build()
 }
 
+/// Rewrites every `{"type": [T, "null"], "format": …, …}` as
+/// `{"oneOf": [{"type": T, "format": …, …}, {"type": "null"}]}`. Both say the same, but
+/// validators and test generators honour a `format` reliably only on a single type: an
+/// optional date or UUID must never be generated as `""` and sent as valid.
+pub fn split_nullable_formats(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let nullable_formatted = map.contains_key("format")
+                && map
+                    .get("type")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.len() == 2 && t.iter().any(|x| x == "null"));
+            if nullable_formatted {
+                let kind = map
+                    .get("type")
+                    .and_then(Value::as_array)
+                    .and_then(|t| t.iter().find(|x| *x != "null").cloned())
+                    .unwrap_or(Value::Null);
+                let mut inner = serde_json::Map::new();
+                inner.insert("type".into(), kind);
+                for key in [
+                    "format",
+                    "minimum",
+                    "maximum",
+                    "exclusiveMinimum",
+                    "exclusiveMaximum",
+                    "minLength",
+                    "maxLength",
+                    "pattern",
+                ] {
+                    if let Some(x) = map.remove(key) {
+                        inner.insert(key.into(), x);
+                    }
+                }
+                map.remove("type");
+                map.insert(
+                    "oneOf".into(),
+                    Value::Array(vec![
+                        Value::Object(inner),
+                        serde_json::json!({"type": "null"}),
+                    ]),
+                );
+            }
+            for child in map.values_mut() {
+                split_nullable_formats(child);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                split_nullable_formats(child);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The names of a path's parameters (`/api/x/{id}/y/{tail:.*}` → `id`, `tail`).
 fn path_params(path: &str) -> Vec<String> {
     path.split('/')

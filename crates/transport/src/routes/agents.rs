@@ -116,7 +116,9 @@ pub struct AgentTaskRequest {
     priority: Option<TaskPriority>,
     campaign_id: Option<uuid::Uuid>,
     client_id: Option<uuid::Uuid>,
+    #[serde(default, deserialize_with = "seo_domain::num::opt_int")]
     timeout_seconds: Option<i32>,
+    #[serde(default, deserialize_with = "seo_domain::num::opt_int")]
     max_attempts: Option<i32>,
 }
 

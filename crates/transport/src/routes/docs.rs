@@ -24,7 +24,9 @@ static OPENAPI_JSON: OnceLock<String> = OnceLock::new();
 fn openapi_json() -> &'static str {
     OPENAPI_JSON.get_or_init(|| {
         let doc = document(&super::route_table());
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+        let mut v = serde_json::to_value(&doc).unwrap_or_default();
+        crate::openapi::split_nullable_formats(&mut v);
+        serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
     })
 }
 
