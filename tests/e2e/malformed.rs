@@ -76,6 +76,14 @@ async fn every_write_endpoint_rejects_the_corpus_and_changes_nothing() {
             vec![422],
         ),
         (
+            // serde reads a struct positionally from an array: all-optional PATCH bodies
+            // were accepted as an empty change.
+            "array of nulls",
+            b"[null, null]".to_vec(),
+            "application/json",
+            vec![422],
+        ),
+        (
             "wrong types",
             wrong_types.into_bytes(),
             "application/json",

@@ -196,6 +196,17 @@ async fn extract_json<T: DeserializeOwned>(
             "the JSON body nests deeper than {MAX_DEPTH} levels"
         )));
     }
+    // Every request body of this API is an object; serde would otherwise read a struct
+    // positionally from an array (`[null, null]`) and accept it.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "one or more fields are invalid",
+        )
+        .with_details(json!({"fields": [{"field": "body", "code": "invalid_type", "message": "must be a JSON object"}]})));
+    }
     parse_json(&body, strict).map(Some)
 }
 
