@@ -193,6 +193,12 @@ impl Campaign {
 
 /// Most keywords a campaign may track.
 pub const MAX_KEYWORDS: usize = 500;
+/// Most characters in one keyword.
+pub const KEYWORD_MAX_CHARS: usize = 200;
+/// Most objectives a campaign holds.
+pub const MAX_OBJECTIVES: usize = 100;
+/// Most characters in one objective.
+pub const OBJECTIVE_MAX_CHARS: usize = 500;
 
 /// Every writable field of a campaign (create or full `PUT`). Status changes go through
 /// [`CampaignAction`]s, never through this input.
@@ -201,13 +207,6 @@ pub const MAX_KEYWORDS: usize = 500;
 pub struct CampaignInput {
     pub client_id: Uuid,
     /// 1–200 characters once trimmed, no control characters.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?\\s*$",
-            max_length = 200
-        )
-    )]
     pub name: String,
     pub campaign_type: CampaignType,
     #[serde(default)]
@@ -271,7 +270,12 @@ impl CampaignInput {
     /// Validates and normalises (lower-case domain, trimmed and de-duplicated lists).
     pub fn validate(self) -> Result<CampaignDraft, ValidationErrors> {
         let mut e = ValidationErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_text(
+            &mut e,
+            "name",
+            &self.name,
+            crate::validation::NAME_MAX_CHARS,
+        );
         let domain = self
             .domain
             .as_deref()
@@ -293,14 +297,14 @@ impl CampaignInput {
             "keywords",
             self.keywords.unwrap_or_default(),
             MAX_KEYWORDS,
-            200,
+            KEYWORD_MAX_CHARS,
         );
         let objectives = string_list(
             &mut e,
             "objectives",
             self.objectives.unwrap_or_default(),
-            100,
-            500,
+            MAX_OBJECTIVES,
+            OBJECTIVE_MAX_CHARS,
         );
         if let (Some(s), Some(end)) = (self.start_date, self.end_date)
             && end < s

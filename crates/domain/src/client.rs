@@ -55,13 +55,6 @@ impl Client {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientInput {
     /// 1–200 characters once trimmed, no control characters.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?\\s*$",
-            max_length = 200
-        )
-    )]
     pub company_name: String,
     #[serde(default)]
     pub industry: Option<String>,
@@ -113,7 +106,12 @@ impl ClientInput {
     /// ```
     pub fn validate(self) -> Result<ClientDraft, ValidationErrors> {
         let mut e = ValidationErrors::default();
-        let company_name = required_text(&mut e, "company_name", &self.company_name, 200);
+        let company_name = required_text(
+            &mut e,
+            "company_name",
+            &self.company_name,
+            crate::validation::NAME_MAX_CHARS,
+        );
         let industry = optional_text(&mut e, "industry", self.industry.as_deref(), 100);
         let website = optional_text(&mut e, "website", self.website.as_deref(), 2048);
         if let Some(w) = &website
@@ -149,12 +147,16 @@ impl ClientInput {
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .map(|s| validate_email_field(&mut e, "contact_email", s));
-        let contact_phone =
-            optional_text(&mut e, "contact_phone", self.contact_phone.as_deref(), 40);
+        let contact_phone = optional_text(
+            &mut e,
+            "contact_phone",
+            self.contact_phone.as_deref(),
+            crate::validation::PHONE_MAX_CHARS,
+        );
         if let Some(p) = &contact_phone
             && !p
                 .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                .all(|c| c.is_ascii_digit() || crate::validation::PHONE_SYMBOLS.contains(c))
         {
             e.add(
                 "contact_phone",
@@ -194,9 +196,11 @@ pub struct ClientPatch {
     pub industry: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::double_option")]
     pub website: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::double_option")]
+    #[serde(default, deserialize_with = "crate::num::double_opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub annual_revenue: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "crate::double_option")]
+    #[serde(default, deserialize_with = "crate::num::double_opt_int")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub employee_count: Option<Option<i64>>,
     #[serde(default, deserialize_with = "crate::double_option")]
     pub country: Option<Option<String>>,

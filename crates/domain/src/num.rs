@@ -75,6 +75,16 @@ where
         .map_err(|_| D::Error::custom(format!("{whole} is out of range")))
 }
 
+/// [`opt_int`] for a PATCH field, where absent (outer `None`) and `null` (`Some(None)`)
+/// differ; use with `#[serde(default)]`.
+pub fn double_opt_int<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    opt_int(de).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]
@@ -93,5 +103,19 @@ mod tests {
         assert!(read(r#"{"n": 1.5}"#).is_err());
         assert!(read(r#"{"n": 1e12}"#).is_err(), "out of i32 range");
         assert!(read(r#"{"n": "5"}"#).is_err());
+    }
+
+    #[test]
+    fn patch_integers_keep_absent_and_null_apart() {
+        #[derive(serde::Deserialize)]
+        struct P {
+            #[serde(default, deserialize_with = "super::double_opt_int")]
+            n: Option<Option<i64>>,
+        }
+        let read = |s: &str| serde_json::from_str::<P>(s).map(|p| p.n);
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert_eq!(read(r#"{"n": null}"#).unwrap(), Some(None));
+        assert_eq!(read(r#"{"n": 7.0}"#).unwrap(), Some(Some(7)));
+        assert!(read(r#"{"n": 7.5}"#).is_err());
     }
 }

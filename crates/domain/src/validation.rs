@@ -128,6 +128,27 @@ pub(crate) fn optional_text(
     Some(v.to_string())
 }
 
+/// Longest e-mail address accepted, in bytes (RFC 5321's path limit less the brackets).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// [`is_valid_email`] as a JSON Schema pattern, for the API's contract: surrounding
+/// whitespace (trimmed), a dot-separated local part, `@`, and two or more host labels.
+/// The lengths (local part ≤ 64, address ≤ 254) are the field's `maxLength` and the check.
+pub const EMAIL_PATTERN: &str = concat!(
+    r"^\s*",
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*",
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+    r"\s*$"
+);
+
+/// [`EMAIL_PATTERN`] for an optional contact address, where blank means "none".
+pub const OPTIONAL_EMAIL_PATTERN: &str = concat!(
+    r"^\s*(",
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*",
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+    r")?\s*$"
+);
+
 /// A pragmatic e-mail check: one `@`, a non-empty local part of at most 64 characters
 /// without spaces, and a dotted domain made of valid labels.
 pub fn is_valid_email(s: &str) -> bool {
@@ -136,7 +157,7 @@ pub fn is_valid_email(s: &str) -> bool {
     };
     if local.is_empty()
         || local.len() > 64
-        || s.len() > 254
+        || s.len() > MAX_EMAIL_LEN
         || local.contains('@')
         || local.starts_with('.')
         || local.ends_with('.')
@@ -189,6 +210,46 @@ pub fn is_iso_country(code: &str) -> bool {
     code.len() == 2 && ISO_COUNTRIES.split(' ').any(|c| c == code)
 }
 
+/// The optional country rule as a JSON Schema pattern: blank, or an ISO 3166-1 alpha-2
+/// code in either case, with surrounding whitespace (trimmed and upper-cased on input).
+pub fn optional_country_pattern() -> String {
+    let codes: Vec<String> = ISO_COUNTRIES
+        .split(' ')
+        .map(|code| {
+            code.chars()
+                .map(|c| format!("[{c}{}]", c.to_ascii_lowercase()))
+                .collect()
+        })
+        .collect();
+    format!(r"^\s*({})?\s*$", codes.join("|"))
+}
+
+/// Characters a phone number may hold besides digits.
+pub const PHONE_SYMBOLS: &str = " +-().";
+
+/// Most characters in a phone number.
+pub const PHONE_MAX_CHARS: usize = 40;
+
+/// The optional phone rule as a JSON Schema pattern: blank, or at most [`PHONE_MAX_CHARS`]
+/// digits and [`PHONE_SYMBOLS`], surrounding whitespace trimmed first (so the length is
+/// in the pattern, not a `maxLength` that would count the whitespace).
+pub fn optional_phone_pattern() -> String {
+    format!(r"^\s*[0-9 +().-]{{0,{PHONE_MAX_CHARS}}}\s*$")
+}
+
+/// Most characters in a client's or campaign's name.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// A required text field of at most `max` characters as a JSON Schema pattern: the rule of
+/// `required_text` exactly. Surrounding whitespace is trimmed before the length is counted,
+/// so the length is part of the pattern rather than a `maxLength` (which would count it).
+pub fn required_text_pattern(max: usize) -> String {
+    const EDGE: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
+    const INNER: &str = r"[^\x00-\x1f\x7f-\x9f]";
+    let inner = max.saturating_sub(2);
+    format!(r"^\s*{EDGE}({INNER}{{0,{inner}}}{EDGE})?\s*$")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +285,113 @@ mod tests {
             "a@b..co",
         ] {
             assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn country_pattern_matches_the_check() {
+        let p = regex::Regex::new(&optional_country_pattern()).unwrap();
+        for code in ISO_COUNTRIES.split(' ') {
+            assert!(
+                p.is_match(code) && p.is_match(&code.to_ascii_lowercase()),
+                "{code}"
+            );
+        }
+        for ok in ["", "  ", " ru ", "Us"] {
+            assert!(p.is_match(ok), "{ok:?}");
+        }
+        for bad in ["XX", "R", "RUS", "R U", ";", "ru;"] {
+            assert!(!p.is_match(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn required_text_pattern_matches_the_check() {
+        let p = regex::Regex::new(&required_text_pattern(5)).unwrap();
+        for s in [
+            "x",
+            " Acme ",
+            "a b",
+            "Ünïcode",
+            "",
+            "   ",
+            "a\u{7}b",
+            "\u{85}",
+            "x\ty",
+            "12345",
+            "123456",
+            "  12345        ",
+            "1   5",
+            "1    6",
+        ] {
+            let mut e = ValidationErrors::default();
+            required_text(&mut e, "f", s, 5);
+            assert_eq!(p.is_match(s), e.fields().is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn phone_pattern_matches_the_check() {
+        let p = regex::Regex::new(&optional_phone_pattern()).unwrap();
+        let check = |s: &str| {
+            let t = s.trim();
+            t.chars().count() <= PHONE_MAX_CHARS
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || PHONE_SYMBOLS.contains(c))
+        };
+        let long = "1".repeat(PHONE_MAX_CHARS);
+        let padded = format!(" {long}{}", " ".repeat(30));
+        let too_long = format!("{long}2");
+        for s in [
+            "",
+            " ",
+            "+7 (495) 123-45-67",
+            " 1.2 ",
+            "call me",
+            "1\t2",
+            "1\u{7}",
+            "１２",
+            &long,
+            &padded,
+            &too_long,
+        ] {
+            assert_eq!(p.is_match(s), check(s), "{s:?}");
+        }
+    }
+
+    /// The published pattern and the check agree (lengths aside, which are `maxLength`).
+    #[test]
+    fn email_pattern_matches_the_check() {
+        let required = regex::Regex::new(EMAIL_PATTERN).unwrap();
+        let optional = regex::Regex::new(OPTIONAL_EMAIL_PATTERN).unwrap();
+        for s in [
+            "a@b.co",
+            "first.last+tag@mail.example.org",
+            "x_y@sub-domain.example.ru",
+            "!#$%&'*+/=?^_`{|}~-@1.2",
+            "  padded@example.com ",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.co",
+            "a@-b.co",
+            "a@b-.co",
+            "a..b@c.co",
+            ".a@c.co",
+            "a.@c.co",
+            "a@b..co",
+            "a@.b.co",
+            "a@b.co.",
+            "ü@b.co",
+            "a@bü.co",
+            "a@b_c.co",
+        ] {
+            let trimmed = s.trim();
+            assert_eq!(required.is_match(s), is_valid_email(trimmed), "{s:?}");
+            let blank_or_valid = trimmed.is_empty() || is_valid_email(trimmed);
+            assert_eq!(optional.is_match(s), blank_or_valid, "{s:?}");
         }
     }
 

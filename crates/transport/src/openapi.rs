@@ -322,6 +322,73 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
         .build()
 }
 
+/// The campaign lists' item rules, which utoipa cannot attach to a `Vec<String>` field:
+/// items trimmed non-blank, without control characters, of at most N characters.
+pub fn constrain_campaign_lists(v: &mut Value) {
+    use seo_domain::campaign::{
+        KEYWORD_MAX_CHARS, MAX_KEYWORDS, MAX_OBJECTIVES, OBJECTIVE_MAX_CHARS,
+    };
+    let lists = [
+        ("keywords", MAX_KEYWORDS, KEYWORD_MAX_CHARS),
+        ("objectives", MAX_OBJECTIVES, OBJECTIVE_MAX_CHARS),
+    ];
+    for schema in ["CampaignInput", "CampaignPatch"] {
+        for (field, max_items, max_len) in lists {
+            let Some(prop) = v
+                .pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            prop.insert(
+                "items".into(),
+                serde_json::json!({"type": "string", "pattern": seo_domain::validation::required_text_pattern(max_len)}),
+            );
+            prop.insert("maxItems".into(), max_items.into());
+        }
+    }
+}
+
+/// Field rules utoipa takes only as literals, stated from the validators' own constants:
+/// e-mail addresses, countries, required names on PATCH, and the password length.
+pub fn constrain_fields(v: &mut Value) {
+    use seo_domain::user::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+    use seo_domain::validation::{
+        EMAIL_PATTERN, MAX_EMAIL_LEN, NAME_MAX_CHARS, OPTIONAL_EMAIL_PATTERN,
+        optional_country_pattern, optional_phone_pattern, required_text_pattern,
+    };
+    use serde_json::json;
+    let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN});
+    let contact_email = json!({"pattern": OPTIONAL_EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN});
+    let country = json!({"pattern": optional_country_pattern()});
+    let name = json!({"pattern": required_text_pattern(NAME_MAX_CHARS)});
+    let phone = json!({"pattern": optional_phone_pattern()});
+    let password = json!({"minLength": MIN_PASSWORD_LEN, "maxLength": MAX_PASSWORD_LEN});
+    let fields = [
+        ("UserInput", "email", &email),
+        ("UserUpdate", "email", &email),
+        ("UserUpdate", "password", &password),
+        ("ClientInput", "contact_email", &contact_email),
+        ("ClientPatch", "contact_email", &contact_email),
+        ("ClientInput", "country", &country),
+        ("ClientPatch", "country", &country),
+        ("ClientInput", "company_name", &name),
+        ("ClientPatch", "company_name", &name),
+        ("CampaignInput", "name", &name),
+        ("ClientInput", "contact_phone", &phone),
+        ("ClientPatch", "contact_phone", &phone),
+        ("CampaignPatch", "name", &name),
+    ];
+    for (schema, field, rule) in fields {
+        let prop = v
+            .pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))
+            .and_then(Value::as_object_mut);
+        if let (Some(prop), Some(rule)) = (prop, rule.as_object()) {
+            prop.extend(rule.clone());
+        }
+    }
+}
+
 /// Rewrites every `{"type": [T, "null"], "format": …, …}` as
 /// `{"oneOf": [{"type": T, "format": …, …}, {"type": "null"}]}`. Both say the same, but
 /// validators and test generators honour a `format` reliably only on a single type: an

@@ -26,6 +26,8 @@ fn openapi_json() -> &'static str {
         let doc = document(&super::route_table());
         let mut v = serde_json::to_value(&doc).unwrap_or_default();
         crate::openapi::split_nullable_formats(&mut v);
+        crate::openapi::constrain_campaign_lists(&mut v);
+        crate::openapi::constrain_fields(&mut v);
         serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
     })
 }
