@@ -112,7 +112,12 @@ impl ClientInput {
             &self.company_name,
             crate::validation::NAME_MAX_CHARS,
         );
-        let industry = optional_text(&mut e, "industry", self.industry.as_deref(), 100);
+        let industry = optional_text(
+            &mut e,
+            "industry",
+            self.industry.as_deref(),
+            crate::validation::INDUSTRY_MAX_CHARS,
+        );
         let website = optional_text(&mut e, "website", self.website.as_deref(), 2048);
         if let Some(w) = &website
             && !is_valid_http_url(w)
@@ -140,7 +145,7 @@ impl ClientInput {
             &mut e,
             "contact_person",
             self.contact_person.as_deref(),
-            200,
+            crate::validation::PERSON_MAX_CHARS,
         );
         let contact_email = self
             .contact_email

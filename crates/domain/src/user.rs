@@ -145,7 +145,12 @@ impl UserInput {
         let mut errors = ValidationErrors::default();
         validate_username(&mut errors, "username", &self.username);
         let email = validate_email_field(&mut errors, "email", &self.email);
-        let full_name = optional_text(&mut errors, "full_name", self.full_name.as_deref(), 200);
+        let full_name = optional_text(
+            &mut errors,
+            "full_name",
+            self.full_name.as_deref(),
+            crate::validation::PERSON_MAX_CHARS,
+        );
         validate_password(&mut errors, "password", &self.password);
         errors.finish((
             NewUser {
@@ -188,7 +193,12 @@ impl UserPatch {
             None => current.email.clone(),
         };
         let full_name = match self.full_name {
-            Some(v) => optional_text(&mut errors, "full_name", v.as_deref(), 200),
+            Some(v) => optional_text(
+                &mut errors,
+                "full_name",
+                v.as_deref(),
+                crate::validation::PERSON_MAX_CHARS,
+            ),
             None => current.full_name.clone(),
         };
         errors.finish(UserChanges {

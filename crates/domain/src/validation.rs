@@ -237,8 +237,27 @@ pub fn optional_phone_pattern() -> String {
     format!(r"^\s*[0-9 +().-]{{0,{PHONE_MAX_CHARS}}}\s*$")
 }
 
+/// Most characters in a client's industry.
+pub const INDUSTRY_MAX_CHARS: usize = 100;
+
+/// Most characters in a person's name (a user's full name, a client's contact person).
+pub const PERSON_MAX_CHARS: usize = 200;
+
 /// Most characters in a client's or campaign's name.
 pub const NAME_MAX_CHARS: usize = 200;
+
+/// An optional text field of at most `max` characters as a JSON Schema pattern: blank, or
+/// the [`required_text_pattern`] rule (the rule of `optional_text` exactly).
+pub fn optional_text_pattern(max: usize) -> String {
+    const EDGE: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
+    const INNER: &str = r"[^\x00-\x1f\x7f-\x9f]";
+    let inner = max.saturating_sub(2);
+    format!(r"^\s*({EDGE}({INNER}{{0,{inner}}}{EDGE})?)?\s*$")
+}
+
+/// The campaign domain rule as a JSON Schema pattern: blank, or DNS labels (trailing dots
+/// dropped on input). The 253-character limit is the check's alone.
+pub const OPTIONAL_HOST_PATTERN: &str = r"^\s*([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.*)?\s*$";
 
 /// A required text field of at most `max` characters as a JSON Schema pattern: the rule of
 /// `required_text` exactly. Surrounding whitespace is trimmed before the length is counted,
@@ -327,6 +346,55 @@ mod tests {
             let mut e = ValidationErrors::default();
             required_text(&mut e, "f", s, 5);
             assert_eq!(p.is_match(s), e.fields().is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn optional_text_pattern_matches_the_check() {
+        let p = regex::Regex::new(&optional_text_pattern(5)).unwrap();
+        for s in [
+            "x",
+            " Acme ",
+            "",
+            "   ",
+            "a\u{7}b",
+            "\u{85}",
+            "x\ty",
+            "12345",
+            "123456",
+            "  12345        ",
+            "1    6",
+        ] {
+            let mut e = ValidationErrors::default();
+            optional_text(&mut e, "f", Some(s), 5);
+            assert_eq!(p.is_match(s), e.fields().is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn host_pattern_matches_the_check() {
+        let p = regex::Regex::new(OPTIONAL_HOST_PATTERN).unwrap();
+        let check = |s: &str| {
+            let t = s.trim();
+            t.is_empty() || is_valid_host_name(&t.trim_end_matches('.').to_ascii_lowercase())
+        };
+        for s in [
+            "",
+            " ",
+            "example.com",
+            "Example.COM.",
+            " a-b.c ",
+            "-a.com",
+            "a-.com",
+            "a..b",
+            "https://x.com",
+            "x.com/path",
+            "a b.com",
+            ".com",
+            "xn--80ak6aa92e.com",
+            "1.2.3.4",
+        ] {
+            assert_eq!(p.is_match(s), check(s), "{s:?}");
         }
     }
 

@@ -354,8 +354,9 @@ pub fn constrain_campaign_lists(v: &mut Value) {
 pub fn constrain_fields(v: &mut Value) {
     use seo_domain::user::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
     use seo_domain::validation::{
-        EMAIL_PATTERN, MAX_EMAIL_LEN, NAME_MAX_CHARS, OPTIONAL_EMAIL_PATTERN,
-        optional_country_pattern, optional_phone_pattern, required_text_pattern,
+        EMAIL_PATTERN, INDUSTRY_MAX_CHARS, MAX_EMAIL_LEN, NAME_MAX_CHARS, OPTIONAL_EMAIL_PATTERN,
+        OPTIONAL_HOST_PATTERN, PERSON_MAX_CHARS, optional_country_pattern, optional_phone_pattern,
+        optional_text_pattern, required_text_pattern,
     };
     use serde_json::json;
     let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN});
@@ -363,6 +364,9 @@ pub fn constrain_fields(v: &mut Value) {
     let country = json!({"pattern": optional_country_pattern()});
     let name = json!({"pattern": required_text_pattern(NAME_MAX_CHARS)});
     let phone = json!({"pattern": optional_phone_pattern()});
+    let industry = json!({"pattern": optional_text_pattern(INDUSTRY_MAX_CHARS)});
+    let person = json!({"pattern": optional_text_pattern(PERSON_MAX_CHARS)});
+    let host = json!({"pattern": OPTIONAL_HOST_PATTERN});
     let password = json!({"minLength": MIN_PASSWORD_LEN, "maxLength": MAX_PASSWORD_LEN});
     let fields = [
         ("UserInput", "email", &email),
@@ -375,6 +379,14 @@ pub fn constrain_fields(v: &mut Value) {
         ("ClientInput", "company_name", &name),
         ("ClientPatch", "company_name", &name),
         ("CampaignInput", "name", &name),
+        ("CampaignInput", "domain", &host),
+        ("CampaignPatch", "domain", &host),
+        ("ClientInput", "industry", &industry),
+        ("ClientPatch", "industry", &industry),
+        ("ClientInput", "contact_person", &person),
+        ("ClientPatch", "contact_person", &person),
+        ("UserInput", "full_name", &person),
+        ("UserUpdate", "full_name", &person),
         ("ClientInput", "contact_phone", &phone),
         ("ClientPatch", "contact_phone", &phone),
         ("CampaignPatch", "name", &name),
