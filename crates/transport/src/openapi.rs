@@ -359,8 +359,14 @@ pub fn constrain_fields(v: &mut Value) {
         optional_text_pattern, required_text_pattern,
     };
     use serde_json::json;
-    let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN});
-    let contact_email = json!({"pattern": OPTIONAL_EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN});
+    // The local part's limit needs a lookahead, which generators only filter for: said in words.
+    let local = "The part before `@` is at most 64 characters.";
+    let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN, "description": local});
+    let contact_email = json!({
+        "pattern": OPTIONAL_EMAIL_PATTERN,
+        "maxLength": MAX_EMAIL_LEN,
+        "description": format!("Blank for none. {local}")
+    });
     let country = json!({"pattern": optional_country_pattern()});
     let name = json!({"pattern": required_text_pattern(NAME_MAX_CHARS)});
     let phone = json!({"pattern": optional_phone_pattern()});
