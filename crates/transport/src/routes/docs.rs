@@ -123,3 +123,60 @@ pub fn routes(t: &mut Table<'_>) {
         )
         .doc(Doc::new("ReDoc script"));
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The rules added after generation are found by schema and field name: a renamed
+    /// struct or field would drop its rule silently, so every one is looked for here.
+    #[test]
+    fn every_added_field_rule_lands_in_the_served_document() {
+        let doc: Value = serde_json::from_str(super::openapi_json()).unwrap();
+        let prop = |schema: &str, field: &str| {
+            doc.pointer(&format!("/components/schemas/{schema}/properties/{field}"))
+                .unwrap_or_else(|| panic!("{schema}.{field} is not in the document"))
+                .clone()
+        };
+        for (schema, field) in [
+            ("UserInput", "email"),
+            ("UserUpdate", "email"),
+            ("ClientInput", "contact_email"),
+            ("ClientPatch", "contact_email"),
+            ("ClientInput", "country"),
+            ("ClientPatch", "country"),
+            ("ClientInput", "company_name"),
+            ("ClientPatch", "company_name"),
+            ("CampaignInput", "name"),
+            ("CampaignPatch", "name"),
+            ("CampaignInput", "domain"),
+            ("CampaignPatch", "domain"),
+            ("ClientInput", "contact_phone"),
+            ("ClientPatch", "contact_phone"),
+            ("ClientInput", "industry"),
+            ("ClientPatch", "industry"),
+            ("ClientInput", "contact_person"),
+            ("ClientPatch", "contact_person"),
+            ("UserInput", "full_name"),
+            ("UserUpdate", "full_name"),
+        ] {
+            assert!(
+                prop(schema, field)["pattern"].is_string(),
+                "{schema}.{field}"
+            );
+        }
+        assert_eq!(prop("UserUpdate", "password")["minLength"], 8);
+        for schema in ["CampaignInput", "CampaignPatch"] {
+            for field in ["keywords", "objectives"] {
+                let p = prop(schema, field);
+                assert!(
+                    p["items"]["pattern"].is_string() && p["maxItems"].is_u64(),
+                    "{schema}.{field}"
+                );
+            }
+        }
+        // Nullable formats keep their format (a start date is a date or null, never "").
+        let start = prop("CampaignInput", "start_date");
+        assert_eq!(start["oneOf"][0]["format"], "date", "{start}");
+    }
+}
