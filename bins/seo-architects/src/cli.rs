@@ -11,7 +11,8 @@ use crate::{logging, serve};
 
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    if let Err(e) = logging::init(&cli.config.log_level, cli.config.log_format) {
+    let stdio = matches!(cli.command, Some(Command::Mcp { .. }));
+    if let Err(e) = logging::init(&cli.config.log_level, cli.config.log_format, stdio) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         } => run_agent(&cli.config, &agent, &input, task_type.as_deref()).await,
         Command::Config(ConfigCommand::Show) => show_config(&cli.config),
         Command::Config(ConfigCommand::Check { file }) => check_config(&file),
+        Command::Mcp { user } => crate::mcp::serve_stdio(&cli.config, &user).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

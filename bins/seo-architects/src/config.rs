@@ -39,6 +39,13 @@ pub enum Command {
     /// Show or check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Serve MCP (Model Context Protocol) on stdin/stdout as a user, against the configured
+    /// database, with this process's task workers (no HTTP server). Logs go to stderr.
+    Mcp {
+        /// The user to act as (their role's permissions apply).
+        #[arg(long)]
+        user: String,
+    },
 }
 
 /// `config` subcommands.
@@ -348,6 +355,21 @@ pub struct Config {
         global = true
     )]
     pub password_hash_max_wait_ms: u64,
+    /// `Host` values `/mcp` answers, comma-separated (DNS-rebinding guard). Unset: localhost,
+    /// 127.0.0.1, ::1 and HOST when it names a host; `*` accepts any (behind a proxy that checks it).
+    #[arg(long, env = "MCP_ALLOWED_HOSTS", global = true, value_delimiter = ',')]
+    pub mcp_allowed_hosts: Vec<String>,
+    /// Seconds an MCP agent tool waits for its task before answering with the task id and status.
+    #[arg(long, env = "MCP_WAIT_SECONDS", default_value_t = 30, global = true)]
+    pub mcp_wait_seconds: u64,
+    /// Longest wait an MCP call may ask for with `wait_seconds`.
+    #[arg(
+        long,
+        env = "MCP_MAX_WAIT_SECONDS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub mcp_max_wait_seconds: u64,
     /// Task workers in this instance (0: API only).
     #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
     pub workers: usize,

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod file;
 pub mod logging;
+pub mod mcp;
 pub mod serve;
 pub mod startup;
 

@@ -181,12 +181,55 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
         },
         metrics_public: config.metrics_public,
         health_cache: Duration::from_millis(config.health_cache_ms),
+        mcp_allowed_hosts: mcp_allowed_hosts(config),
+        mcp: mcp_settings(config),
         scrape_token: config
             .metrics_scrape_token
             .clone()
             .filter(|t| !t.trim().is_empty()),
         ..HttpConfig::default()
     })
+}
+
+/// The MCP tool-call waits from the configuration.
+pub fn mcp_settings(config: &Config) -> seo_mcp::McpSettings {
+    let max_wait = Duration::from_secs(config.mcp_max_wait_seconds.max(1));
+    seo_mcp::McpSettings {
+        default_wait: Duration::from_secs(config.mcp_wait_seconds).min(max_wait),
+        max_wait,
+    }
+}
+
+/// `MCP_ALLOWED_HOSTS`, or loopback names plus HOST when it names one host.
+fn mcp_allowed_hosts(config: &Config) -> Vec<String> {
+    let listed: Vec<String> = config
+        .mcp_allowed_hosts
+        .iter()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if listed.iter().any(|h| h == "*") {
+        return Vec::new();
+    }
+    if !listed.is_empty() {
+        return listed;
+    }
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let host = config
+        .host
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let wildcard = host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_unspecified());
+    if !wildcard && !host.is_empty() && !hosts.iter().any(|h| h == host) {
+        hosts.push(host.to_string());
+    }
+    hosts
 }
 
 pub(crate) fn auth_start_error(e: AuthError) -> StartError {

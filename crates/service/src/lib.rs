@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod campaigns;
 pub mod error;
 pub mod events;
+pub mod records;
 pub mod stats;
 pub mod tasks;
 pub mod users;

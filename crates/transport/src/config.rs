@@ -28,6 +28,11 @@ pub struct HttpConfig {
     pub ws: crate::ws::WsConfig,
     /// `HEALTH_CACHE_MS`: how long one deep `/health` result is reused.
     pub health_cache: Duration,
+    /// `MCP_ALLOWED_HOSTS`: `Host` values `/mcp` answers (DNS-rebinding guard); empty
+    /// accepts any.
+    pub mcp_allowed_hosts: Vec<String>,
+    /// MCP tool-call waits.
+    pub mcp: seo_mcp::McpSettings,
 }
 
 impl Default for HttpConfig {
@@ -44,6 +49,8 @@ impl Default for HttpConfig {
             scrape_token: None,
             ws: crate::ws::WsConfig::default(),
             health_cache: Duration::from_millis(1000),
+            mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            mcp: seo_mcp::McpSettings::default(),
         }
     }
 }

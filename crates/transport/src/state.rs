@@ -27,6 +27,8 @@ pub struct AppState {
     /// The last deep health result: when it was probed, the body, and whether every
     /// required component was up.
     pub health_cache: Arc<tokio::sync::Mutex<Option<(Instant, serde_json::Value, bool)>>>,
+    /// The MCP streamable HTTP service mounted at `/mcp`.
+    pub mcp: Arc<seo_mcp::http::McpHttpService>,
 }
 
 impl std::ops::Deref for AppState {
@@ -41,7 +43,14 @@ impl AppState {
     /// Builds the state.
     pub fn new(service: Service, kv_required: bool, http: HttpConfig, instance_id: String) -> Self {
         let ws = Arc::new(crate::ws::Hub::new(http.ws.clone()));
+        let mcp = Arc::new(seo_mcp::http::service(
+            service.clone(),
+            Arc::new(http.mcp.clone()),
+            http.mcp_allowed_hosts.clone(),
+            http.body_limit,
+        ));
         Self {
+            mcp,
             service,
             kv_required,
             ws,

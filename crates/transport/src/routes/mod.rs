@@ -10,6 +10,7 @@ pub mod clients;
 pub mod dashboard;
 pub mod docs;
 pub mod health;
+pub mod mcp;
 pub mod metrics;
 pub mod tasks;
 pub mod users;
@@ -106,6 +107,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     tasks::routes(&mut t);
     agents::routes(&mut t);
     workflows::routes(&mut t);
+    mcp::routes(&mut t);
     metrics::routes(&mut t);
     analytics::routes(&mut t);
     docs::routes(&mut t);
