@@ -14,6 +14,7 @@ mod docs;
 mod engine;
 mod health;
 mod malformed;
+mod mcp;
 mod metrics;
 mod rate_limit;
 mod resources;

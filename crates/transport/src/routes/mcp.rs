@@ -24,12 +24,12 @@ async fn mcp(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()))?;
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                &format!("the request body exceeds {limit} bytes"),
+                format!("the request body exceeds {limit} bytes"),
             ));
         }
         body.extend_from_slice(&chunk);
@@ -58,7 +58,7 @@ async fn mcp(
         .body(http_body_util::Full::new(bytes::Bytes::from(
             body.freeze().to_vec(),
         )))
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
     let (parts, body) = state.mcp.handle(request).await.into_parts();
     let status = StatusCode::from_u16(parts.status.as_u16())
         .map_err(|_| ApiError::internal("MCP answered an invalid status"))?;
