@@ -66,6 +66,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/agents/test/comprehensive", "agents:write"),
     ("GET", "/api/agents/{id}", "agents:read"),
     ("POST", "/api/agents/{id}/tasks", "agents:write"),
+    ("POST", "/mcp", "agents:read"),
     ("GET", "/api/agents/{id}/health", "agents:read"),
     ("GET", "/api/agents/{id}/stats", "agents:read"),
     ("GET", "/api/workflows", "agents:read"),

@@ -135,6 +135,8 @@ async fn every_write_endpoint_rejects_the_corpus_and_changes_nothing() {
                 "/auth/logout",
                 "/api/agents/create-all",
                 "/api/agents/test/comprehensive",
+                // JSON-RPC has its own error contract (tested in `mcp`).
+                "/mcp",
             ]
             .contains(&r.path)
         })

@@ -291,6 +291,26 @@ async fn records_are_tools_and_resources_with_the_rest_permissions() {
             .unwrap()
             .contains("company_size")
     );
+
+    // Malformed JSON-RPC is answered by the protocol (400 with a parse error), not a 500.
+    for body in [
+        "{\"jsonrpc\": \"2.0\", \"id\": 1, \"meth",
+        "[]",
+        "null",
+        "{}",
+    ] {
+        let r = app
+            .http
+            .post(app.url("/mcp"))
+            .bearer_auth(&t)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{body}: {}", r.status());
+    }
     client.cancel().await.unwrap();
 
     // An operator reads records but may not run agents (agents:write), as on REST.
