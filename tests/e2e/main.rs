@@ -15,6 +15,7 @@ mod engine;
 mod health;
 mod malformed;
 mod mcp;
+mod mcp_providers;
 mod metrics;
 mod rate_limit;
 mod resources;

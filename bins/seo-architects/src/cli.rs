@@ -208,6 +208,10 @@ pub fn effective_config_toml(config: &Config) -> Result<String, StartError> {
         "workflows".into(),
         toml::Value::try_from(&workflows).map_err(bad)?,
     );
+    settings.insert(
+        "mcp".into(),
+        toml::Value::try_from(config.mcp.redacted()).map_err(bad)?,
+    );
     toml::to_string(&settings).map_err(bad)
 }
 

@@ -125,6 +125,10 @@ pub struct Config {
     #[arg(skip)]
     #[serde(skip)]
     pub agents: seo_agents::AgentsConfig,
+    /// `[mcp]` of the configuration file: the MCP data providers agents may use.
+    #[arg(skip)]
+    #[serde(skip)]
+    pub mcp: seo_mcp::McpConfig,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -420,6 +424,9 @@ impl Config {
             }
         }
         self.agents.workflows.extend(s.workflows);
+        if let Some(m) = s.mcp {
+            self.mcp = m;
+        }
     }
 
     /// The defaults, as with no flags and no environment (used by tests).

@@ -45,6 +45,8 @@ pub struct FileSections {
     pub agents: Option<AgentsConfig>,
     /// `[workflows.<id>]`, each replacing the built-in of the same id.
     pub workflows: BTreeMap<String, WorkflowDef>,
+    /// `[mcp]`: the MCP data providers.
+    pub mcp: Option<seo_mcp::McpConfig>,
 }
 
 /// A parsed file: plain settings (key → value text for clap) and the sections.
@@ -113,6 +115,11 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
     for (key, value) in table {
         match key.as_str() {
             "agents" => out.sections.agents = Some(strict("agents", value)?),
+            "mcp" => {
+                let m: seo_mcp::McpConfig = strict("mcp", value)?;
+                m.check()?;
+                out.sections.mcp = Some(m);
+            }
             "workflows" => {
                 let defs: BTreeMap<String, WorkflowDef> = strict("workflows", value)?;
                 for (id, def) in defs {
@@ -135,7 +142,7 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown key '{key}' (settings use the snake_case names of the README table, e.g. database_url; agents go under [agents.<id>], workflows under [workflows.<id>])"
+                    "unknown key '{key}' (settings use the snake_case names of the README table, e.g. database_url; agents go under [agents.<id>], workflows under [workflows.<id>], MCP data providers under [[mcp.providers]])"
                 ));
             }
         }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::serve::engine_config;
 use crate::startup::{
     StartError, auth_service, instance_id, mcp_settings, open_database, open_kv, service_settings,
+    with_mcp_providers,
 };
 
 /// Serves until the client closes stdin; running tasks are handed back to the queue.
@@ -20,7 +21,10 @@ pub async fn serve_stdio(config: &Config, username: &str) -> Result<(), StartErr
     let auth = auth_service(config, &db, kv.clone()).await?;
     let agents = Arc::new(config.agent_manager());
     let metrics = seo_metrics::Metrics::install().map_err(|e| StartError::Other(e.to_string()))?;
-    let service = Service::new(db, kv, auth, agents, metrics, service_settings(config));
+    let service = with_mcp_providers(
+        config,
+        Service::new(db, kv, auth, agents, metrics, service_settings(config)),
+    )?;
     let user = match service.user_by_name(username).await {
         Ok(u) => u,
         Err(ServiceError::NotFound(_)) => {

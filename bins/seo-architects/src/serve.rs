@@ -14,7 +14,7 @@ use seo_transport::AppState;
 use crate::config::Config;
 use crate::startup::{
     StartError, auth_service, bootstrap_admin, check_production, http_config, instance_id,
-    open_database, open_kv, service_settings,
+    open_database, open_kv, service_settings, with_mcp_providers,
 };
 
 /// Refreshes the queue-depth and pool gauges in the background.
@@ -75,7 +75,10 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let metrics = seo_metrics::Metrics::install().map_err(|e| StartError::Other(e.to_string()))?;
     let every = Duration::from_secs(config.metrics_sample_seconds.clamp(1, 300));
     metrics.start_sampler(every);
-    let service = Service::new(db, kv, auth, agents, metrics, service_settings(config));
+    let service = with_mcp_providers(
+        config,
+        Service::new(db, kv, auth, agents, metrics, service_settings(config)),
+    )?;
     let state = AppState::new(service, kv_required, http, instance_id());
     spawn_gauges(state.clone(), every);
     seo_transport::ws::start(state.clone());

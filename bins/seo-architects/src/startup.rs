@@ -8,6 +8,7 @@ use std::time::Duration;
 use seo_auth::{AuthConfig, AuthError, AuthService};
 use seo_persistence::kv::{DEFAULT_PREFIX, Kv, MemoryKv, RedisKv};
 use seo_persistence::{Database, DatabaseUrl, DbError, DbOptions};
+use seo_service::Service;
 use seo_transport::HttpConfig;
 use seo_transport::config::{IpNet, RateLimitConfig};
 
@@ -189,6 +190,19 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
             .filter(|t| !t.trim().is_empty()),
         ..HttpConfig::default()
     })
+}
+
+/// The use-cases with the configured MCP data providers, when there are any.
+pub fn with_mcp_providers(config: &Config, service: Service) -> Result<Service, StartError> {
+    if config.mcp.providers.is_empty() {
+        return Ok(service);
+    }
+    let registry = seo_mcp::ProviderRegistry::new(&config.mcp).map_err(StartError::Config)?;
+    tracing::info!(
+        providers = config.mcp.providers.len(),
+        "MCP data providers configured"
+    );
+    Ok(service.with_external(std::sync::Arc::new(registry)))
 }
 
 /// The MCP tool-call waits from the configuration.

@@ -158,6 +158,7 @@ pub struct TaskContext {
     cancel: watch::Receiver<bool>,
     data: Arc<dyn crate::data::AgencyData>,
     scope: TaskScope,
+    external: Option<Arc<dyn crate::external::ExternalData>>,
 }
 
 impl std::fmt::Debug for TaskContext {
@@ -176,6 +177,7 @@ impl TaskContext {
             cancel,
             data: Arc::new(crate::data::NoData),
             scope: TaskScope::default(),
+            external: None,
         }
     }
 
@@ -184,6 +186,17 @@ impl TaskContext {
         self.data = data;
         self.scope = scope;
         self
+    }
+
+    /// The same context with external data (an agent switched to its MCP providers).
+    pub fn with_external(mut self, external: Arc<dyn crate::external::ExternalData>) -> Self {
+        self.external = Some(external);
+        self
+    }
+
+    /// External data, when this agent's use of it is switched on.
+    pub fn external(&self) -> Option<&dyn crate::external::ExternalData> {
+        self.external.as_deref()
     }
 
     /// The agency's stored data.
@@ -206,6 +219,7 @@ impl TaskContext {
             cancel: rx,
             data: Arc::new(crate::data::NoData),
             scope: TaskScope::default(),
+            external: None,
         }
     }
 
@@ -280,6 +294,11 @@ pub trait Agent: Send + Sync + 'static {
     /// The data this agent really reads (the task input is always read).
     fn reads(&self) -> Vec<crate::data::DataKind> {
         vec![crate::data::DataKind::TaskInput]
+    }
+    /// The external data this agent can consume when switched to MCP providers (none by
+    /// default).
+    fn consumes(&self) -> Vec<crate::external::Capability> {
+        Vec::new()
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod auditor;
 pub mod contract;
 pub mod data;
+pub mod external;
 pub mod lead;
 pub mod llm;
 pub mod manager;
@@ -20,6 +21,7 @@ pub use contract::{
     TaskTypeSpec, Tier,
 };
 pub use data::{AgencyData, DataKind, MemoryData, NoData, ResultQuery, StoredResult};
+pub use external::{Capability, ExternalData, ExternalResult, ProviderStatus};
 pub use lead::{LeadConfig, LeadQualification};
 pub use llm::{LlmClient, LlmConfig};
 pub use manager::{AgentInfo, AgentManager, AgentStats};

@@ -71,6 +71,8 @@ pub struct AgentInfo {
     pub task_types: Vec<TaskTypeSpec>,
     /// The data it really reads.
     pub data_providers: Vec<crate::data::DataKind>,
+    /// External data it can consume from MCP providers.
+    pub external_data: Vec<crate::external::Capability>,
     /// Live statistics.
     pub stats: AgentStats,
 }
@@ -230,6 +232,7 @@ impl AgentManager {
             description: a.description(),
             task_types: a.task_types(),
             data_providers: a.reads(),
+            external_data: a.consumes(),
             stats: self.stats(a.id()),
         })
     }

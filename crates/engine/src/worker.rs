@@ -144,7 +144,7 @@ async fn run_one(w: &Worker, task: Task, stop: &mut watch::Receiver<bool>) -> En
     let progress = Arc::new(AtomicU8::new(0));
     let sink = progress.clone();
     let (cancel_tx, cancel_rx) = watch::channel(false);
-    let ctx = TaskContext::new(
+    let mut ctx = TaskContext::new(
         Arc::new(move |p| sink.store(p, Ordering::Relaxed)),
         cancel_rx,
     )
@@ -156,6 +156,11 @@ async fn run_one(w: &Worker, task: Task, stop: &mut watch::Receiver<bool>) -> En
             campaign_id: task.campaign_id,
         },
     );
+    // An agent switched to its MCP data providers gets them (never required: an agent that
+    // cannot reach them completes and says what it could not get).
+    if let Some(ext) = s.external_for(&task.agent_id).await {
+        ctx = ctx.with_external(ext);
+    }
     let timeout = Duration::from_secs(u64::try_from(task.timeout_seconds.max(1)).unwrap_or(300));
     let outcome = tokio::select! {
         r = s.agents.run(&task.agent_id, &task.task_type, &task.input, &ctx) => Outcome::Done(r),

@@ -9,9 +9,11 @@
 //! - [`serve_stdio`]: the same server on stdin/stdout, acting as one user.
 
 pub mod http;
+pub mod providers;
 pub mod records;
 pub mod server;
 
+pub use providers::{McpConfig, ProviderConfig, ProviderRegistry};
 pub use server::{Caller, McpSettings, SeoMcp, agent_tool_name};
 
 use std::sync::Arc;

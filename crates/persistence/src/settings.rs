@@ -34,4 +34,43 @@ impl Database {
         })
         .await
     }
+
+    /// Stores `value` under `key`, replacing what was there.
+    pub async fn set_setting(&self, key: &str, value: &str) -> DbResult<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.run(move |mut conn| async move {
+            db_run!(conn, c => {
+                diesel::insert_into(app_settings::table)
+                    .values((app_settings::key.eq(&key), app_settings::value.eq(&value), app_settings::created_at.eq(now())))
+                    .on_conflict(app_settings::key)
+                    .do_update()
+                    .set(app_settings::value.eq(&value))
+                    .execute(c)
+                    .await
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every stored setting whose key starts with `prefix`.
+    pub async fn settings_with_prefix(&self, prefix: &str) -> DbResult<Vec<(String, String)>> {
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        self.run(move |mut conn| async move {
+            Ok(db_run!(conn, c => {
+                app_settings::table
+                    .filter(app_settings::key.like(&pattern).escape('\\'))
+                    .select((app_settings::key, app_settings::value))
+                    .load::<(String, String)>(c)
+                    .await
+            })?)
+        })
+        .await
+    }
 }

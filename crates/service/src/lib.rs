@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod campaigns;
 pub mod error;
 pub mod events;
+pub mod external;
 pub mod records;
 pub mod stats;
 pub mod tasks;
@@ -66,6 +67,8 @@ pub struct Service {
     pub settings: Arc<ServiceSettings>,
     /// This instance's task workers (kept current by the engine).
     pub workers: Arc<workers::WorkerGauge>,
+    /// External data (MCP data providers), when configured.
+    pub external: Option<Arc<dyn seo_agents::ExternalData>>,
 }
 
 impl Service {
@@ -87,6 +90,13 @@ impl Service {
             task_queued: Arc::new(Notify::new()),
             settings: Arc::new(settings),
             workers: Arc::new(workers::WorkerGauge::default()),
+            external: None,
         }
+    }
+
+    /// The same use-cases with external data providers (MCP) that agents may be switched to.
+    pub fn with_external(mut self, external: Arc<dyn seo_agents::ExternalData>) -> Self {
+        self.external = Some(external);
+        self
     }
 }

@@ -52,6 +52,60 @@ pub struct AuditInput {
     pub core_web_vitals: Option<CoreWebVitals>,
 }
 
+/// The external capability the auditor consumes.
+pub const CORE_WEB_VITALS: &str = "core_web_vitals";
+
+/// Field Core Web Vitals from the MCP providers, when the agent is switched to them and the
+/// input gave none: the vitals, where they came from, or why they could not be had.
+async fn field_vitals(
+    url: &str,
+    ctx: &TaskContext,
+) -> (Option<CoreWebVitals>, Option<String>, Option<String>) {
+    let Some(ext) = ctx.external() else {
+        return (None, None, None);
+    };
+    match ext
+        .call(CORE_WEB_VITALS, serde_json::json!({"url": url}))
+        .await
+    {
+        Ok(found) => {
+            let num = |k: &str| {
+                found
+                    .value
+                    .get(k)
+                    .and_then(Value::as_f64)
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+            };
+            let v = CoreWebVitals {
+                lcp_ms: num("lcp_ms"),
+                inp_ms: num("inp_ms"),
+                cls: num("cls"),
+            };
+            let got: Vec<&str> = [("lcp_ms", v.lcp_ms), ("inp_ms", v.inp_ms), ("cls", v.cls)]
+                .into_iter()
+                .filter_map(|(k, n)| n.map(|_| k))
+                .collect();
+            let source = format!(
+                "MCP provider '{}' (tool '{}'{}) for {CORE_WEB_VITALS}: {}",
+                found.provider,
+                found.tool,
+                if found.cached { ", cached" } else { "" },
+                if got.is_empty() {
+                    "no usable figures".to_string()
+                } else {
+                    got.join(", ")
+                }
+            );
+            (Some(v), Some(source), None)
+        }
+        Err(why) => (
+            None,
+            None,
+            Some(format!("{CORE_WEB_VITALS} from MCP providers ({why})")),
+        ),
+    }
+}
+
 /// The `technical_seo_auditor` agent.
 #[derive(Debug, Clone, Default)]
 pub struct TechnicalSeoAuditor {
@@ -163,7 +217,13 @@ impl Agent for TechnicalSeoAuditor {
         })?;
         ctx.checkpoint()?;
         ctx.report(90);
-        let out = self.audit(&report, i.core_web_vitals.as_ref());
+        let (vitals, source, missing) = match i.core_web_vitals {
+            Some(v) => (Some(v), None, None),
+            None => field_vitals(&url, ctx).await,
+        };
+        let mut out = self.audit(&report, vitals.as_ref());
+        out.data_sources.extend(source);
+        out.not_measured.extend(missing);
         ctx.report(100);
         Ok(out)
     }
@@ -172,6 +232,13 @@ impl Agent for TechnicalSeoAuditor {
             crate::data::DataKind::TaskInput,
             crate::data::DataKind::Website,
         ]
+    }
+    fn consumes(&self) -> Vec<crate::external::Capability> {
+        vec![crate::external::Capability {
+            name: CORE_WEB_VITALS,
+            description: "Field Core Web Vitals of a site the input gives none for: sends {url}; \
+                          reads `lcp_ms`, `inp_ms` and `cls` (numbers) from the answer.",
+        }]
     }
     async fn health(&self) -> AgentHealth {
         // The crawler needs name resolution; probe the resolver.

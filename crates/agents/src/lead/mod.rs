@@ -26,6 +26,73 @@ use crate::contract::{
 /// The task type.
 pub const QUALIFY: &str = "qualify_lead";
 
+/// The external capability the lead agent consumes.
+pub const COMPANY_PROFILE: &str = "company_profile";
+
+/// Fills a lead's missing company size and industry from the `company_profile` capability,
+/// when the agent is switched to its MCP providers. Returns what was read (for
+/// `data_sources`) and what could not be had (for `not_measured`); never fails the task.
+async fn enrich(lead: &mut LeadInput, ctx: &TaskContext) -> (Vec<String>, Vec<String>) {
+    let Some(ext) = ctx.external() else {
+        return (Vec::new(), Vec::new());
+    };
+    if lead.company_size.is_some() && lead.industry.is_some() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut args = Map::new();
+    args.insert("company_name".into(), json!(lead.company_name));
+    if let Some(w) = &lead.website {
+        args.insert("website".into(), json!(w));
+    }
+    match ext.call(COMPANY_PROFILE, Value::Object(args)).await {
+        Ok(found) => {
+            let mut filled = Vec::new();
+            if lead.company_size.is_none()
+                && let Some(n) = found
+                    .value
+                    .get("employees")
+                    .and_then(Value::as_f64)
+                    .filter(|n| n.is_finite() && *n > 0.0)
+            {
+                lead.company_size = Some(NumOrText::Number(n));
+                filled.push(format!("company_size = {n}"));
+            }
+            if lead.industry.is_none()
+                && let Some(i) = found
+                    .value
+                    .get("industry")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty())
+            {
+                lead.industry = Some(i.to_string());
+                filled.push(format!("industry = {i}"));
+            }
+            let how = if found.cached {
+                "cached answer of"
+            } else {
+                "tool"
+            };
+            let what = if filled.is_empty() {
+                "no usable company_size or industry in the answer".to_string()
+            } else {
+                filled.join(", ")
+            };
+            (
+                vec![format!(
+                    "MCP provider '{}' ({how} '{}') for {COMPANY_PROFILE}: {what}",
+                    found.provider, found.tool
+                )],
+                Vec::new(),
+            )
+        }
+        Err(why) => (
+            Vec::new(),
+            vec![format!("{COMPANY_PROFILE} from MCP providers ({why})")],
+        ),
+    }
+}
+
 /// A number or a phrase ("50-500", "5m+").
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -269,11 +336,21 @@ impl Agent for LeadQualification {
         input: &Value,
         ctx: &TaskContext,
     ) -> Result<AgentOutput, AgentError> {
-        let lead = check(input)?;
+        let mut lead = check(input)?;
         ctx.checkpoint()?;
-        let out = self.qualify(&lead);
+        let (sources, missing) = enrich(&mut lead, ctx).await;
+        let mut out = self.qualify(&lead);
+        out.data_sources.extend(sources);
+        out.not_measured.extend(missing);
         ctx.report(100);
         Ok(out)
+    }
+    fn consumes(&self) -> Vec<crate::external::Capability> {
+        vec![crate::external::Capability {
+            name: COMPANY_PROFILE,
+            description: "Company facts for a lead that lacks them: sends {company_name, website?}; \
+                          reads `employees` (number) and `industry` (text) from the answer.",
+        }]
     }
     async fn health(&self) -> AgentHealth {
         AgentHealth {

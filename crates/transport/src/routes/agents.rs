@@ -24,7 +24,10 @@ async fn entry(state: &AppState, info: AgentInfo) -> Value {
     let mut v = serde_json::to_value(&info).unwrap_or_default();
     crate::json_set(&mut v, "status", json!(status));
     crate::json_set(&mut v, "health", json!(health));
-    crate::json_set(&mut v, "mcp_enabled", json!(false));
+    if let Ok(ext) = state.agent_external(info.agent_id).await {
+        crate::json_set(&mut v, "mcp_enabled", json!(ext.mcp_enabled));
+        crate::json_set(&mut v, "mcp_providers", json!(ext.providers));
+    }
     v
 }
 
@@ -288,6 +291,43 @@ async fn comprehensive(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
+async fn set_mcp(state: &AppState, id: &str, enabled: bool) -> Result<HttpResponse, ApiError> {
+    known(state, id)?;
+    let before = state.agent_mcp_enabled(id).await;
+    let ext = state.set_agent_mcp(id, enabled).await?;
+    let note = if ext.capabilities.is_empty() {
+        Some("this agent consumes no external data; the switch has no effect on its results")
+    } else if ext.providers.is_empty() {
+        Some(
+            "no configured MCP provider offers what this agent consumes; it will list that under not_measured",
+        )
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "agent_id": id,
+        "mcp_enabled": ext.mcp_enabled,
+        "changed": before != ext.mcp_enabled,
+        "capabilities": ext.capabilities,
+        "providers": ext.providers,
+        "note": note,
+    })))
+}
+
+async fn enable_mcp(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_mcp(&state, &id, true).await
+}
+
+async fn disable_mcp(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_mcp(&state, &id, false).await
+}
+
 /// Registers `/api/agents`.
 pub fn routes(t: &mut Table<'_>) {
     use crate::openapi::Doc;
@@ -325,6 +365,22 @@ pub fn routes(t: &mut Table<'_>) {
                 .body::<AgentTaskRequest>()
                 .ok::<Task>(202),
         )
+        .add(
+            Method::POST,
+            "/api/agents/{id}/enable-mcp",
+            write,
+            enable_mcp,
+        )
+        .doc(Doc::new(
+            "Switch the agent to its MCP data providers (kept across restarts, on every instance)",
+        ))
+        .add(
+            Method::POST,
+            "/api/agents/{id}/disable-mcp",
+            write,
+            disable_mcp,
+        )
+        .doc(Doc::new("Switch the agent off its MCP data providers"))
         .add(Method::GET, "/api/agents/{id}/health", read, health)
         .doc(Doc::new("Probe one agent"))
         .add(Method::GET, "/api/agents/{id}/stats", read, stats)

@@ -136,6 +136,21 @@ async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
         "registered": agent_health.len(),
         "healthy": healthy_agents,
     });
+    // MCP data providers are optional: a provider that is down never fails a task, so it
+    // does not make the instance degraded; it shows here.
+    let providers = state.mcp_providers();
+    let down = providers.iter().filter(|p| p.status == "down").count();
+    let mcp = json!({
+        "status": if providers.is_empty() { "not_configured" } else if down == 0 { "up" } else { "degraded" },
+        "configured": providers.len(),
+        "down": down,
+        "providers": providers.iter().map(|p| json!({
+            "name": p.name,
+            "status": p.status,
+            "latency_ms": p.latency_ms,
+            "last_error": p.last_error,
+        })).collect::<Vec<_>>(),
+    });
     let required_up = db.up() && (kv.up() || !state.kv_required);
     let all_up = required_up
         && kv.up()
@@ -167,6 +182,7 @@ async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
             "queue": queue,
             "agents": agents,
             "workers": workers,
+            "mcp": mcp,
         }
     });
     (body, required_up)
@@ -221,6 +237,14 @@ pub async fn health(req: actix_web::HttpRequest, state: web::Data<AppState>) -> 
             .and_then(serde_json::Value::as_object_mut)
         {
             db.remove("pool");
+        }
+        // Provider names and errors may name internal hosts.
+        if let Some(m) = body
+            .get_mut("components")
+            .and_then(|c| c.get_mut("mcp"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            m.remove("providers");
         }
     }
     if required_up {

@@ -69,11 +69,26 @@ async fn mcp(
     Ok(out.streaming(http_body_util::BodyExt::into_data_stream(body)))
 }
 
+async fn providers(state: web::Data<AppState>) -> HttpResponse {
+    let items = state.mcp_providers();
+    let total = items.len();
+    HttpResponse::Ok().json(serde_json::json!({"items": items, "total": total}))
+}
+
 /// Registers `/mcp`.
 pub fn routes(t: &mut Table<'_>) {
     use crate::openapi::Doc;
     t.add(Method::POST, "/mcp", needs(Permission::AgentsRead), mcp)
         .doc(Doc::new(
             "Model Context Protocol (streamable HTTP, JSON-RPC): agents as tools, records as tools and resources",
+        ))
+        .add(
+            Method::GET,
+            "/api/mcp/providers",
+            needs(Permission::AgentsRead),
+            providers,
+        )
+        .doc(Doc::new(
+            "MCP data providers with health (up/down/unknown, latency, last error) and statistics (calls, cache hits, failures, retries, timeouts)",
         ));
 }
