@@ -22,9 +22,17 @@ async fn snapshot(app: &TestApp, t: &str) -> Vec<Value> {
 
 /// Routes that take no body: the corpus cannot reach a parser there.
 fn bodyless(path: &str) -> bool {
-    ["/start", "/pause", "/resume", "/complete", "/cancel"]
-        .iter()
-        .any(|s| path.ends_with(s))
+    [
+        "/start",
+        "/pause",
+        "/resume",
+        "/complete",
+        "/cancel",
+        "/enable-mcp",
+        "/disable-mcp",
+    ]
+    .iter()
+    .any(|s| path.ends_with(s))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
