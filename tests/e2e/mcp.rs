@@ -192,8 +192,10 @@ async fn every_task_type_is_a_tool_and_a_call_equals_the_rest_result() {
         .unwrap();
     let q = quick.structured_content.unwrap();
     assert!(q["task_id"].is_string(), "{q}");
+    // Either still queued or running (id and status), or already done (the output).
     assert!(
-        ["pending", "running", "completed"].contains(&q["status"].as_str().unwrap_or("")),
+        ["pending", "running"].contains(&q["status"].as_str().unwrap_or(""))
+            || q["summary"].is_string(),
         "{q}"
     );
     client.cancel().await.unwrap();

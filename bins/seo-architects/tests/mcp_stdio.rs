@@ -96,3 +96,79 @@ async fn stdio_serves_the_agents_as_the_named_user() {
     );
     client.cancel().await.unwrap();
 }
+
+/// A provider started as a child process over stdio (here: this binary's own MCP server,
+/// whose `list_clients` tool stands in for a data tool): answered, then cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdio_provider_is_started_called_and_cached() {
+    use seo_agents::ExternalData;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("app.db").display());
+    let mut create = Command::new(BIN)
+        .args([
+            "users",
+            "create",
+            "--username",
+            "feed",
+            "--email",
+            "feed@example.com",
+            "--role",
+            "operator",
+            "--password-stdin",
+        ])
+        .env("DATABASE_URL", &db)
+        .env_remove("REDIS_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"password-123\n")
+        .unwrap();
+    assert!(create.wait().unwrap().success());
+
+    let config = seo_mcp::McpConfig {
+        providers: vec![seo_mcp::ProviderConfig {
+            name: "local".into(),
+            url: None,
+            command: Some(BIN.into()),
+            args: vec!["mcp".into(), "--user".into(), "feed".into()],
+            env: [
+                ("DATABASE_URL".to_string(), db.clone()),
+                ("LOG_LEVEL".to_string(), "warn".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            headers: Default::default(),
+            allowed_tools: vec!["list_clients".into()],
+            capabilities: [("company_profile".to_string(), "list_clients".to_string())]
+                .into_iter()
+                .collect(),
+            cache_ttl_seconds: 60,
+            timeout_ms: 20_000,
+            retries: 0,
+            retry_backoff_ms: 10,
+        }],
+    };
+    let registry = seo_mcp::ProviderRegistry::new(&config).unwrap();
+    let first = registry
+        .call("company_profile", json!({"company_name": "Acme"}))
+        .await
+        .unwrap();
+    assert_eq!((first.provider.as_str(), first.cached), ("local", false));
+    assert_eq!(first.value["total"], 0, "{:?}", first.value);
+    let second = registry
+        .call("company_profile", json!({"company_name": "Acme"}))
+        .await
+        .unwrap();
+    assert!(second.cached);
+    let s = &registry.providers()[0];
+    assert_eq!(
+        (s.transport, s.status, s.calls, s.cache_hits),
+        ("stdio", "up", 2, 1)
+    );
+    registry.close().await;
+}
