@@ -118,7 +118,22 @@ impl ClientInput {
             self.industry.as_deref(),
             crate::validation::INDUSTRY_MAX_CHARS,
         );
-        let website = optional_text(&mut e, "website", self.website.as_deref(), 2048);
+        // The website's length counts surrounding whitespace too (as the schema's maxLength).
+        let max_url = crate::validation::URL_MAX_CHARS;
+        let website = if self
+            .website
+            .as_deref()
+            .is_some_and(|w| w.chars().count() > max_url)
+        {
+            e.add(
+                "website",
+                "too_long",
+                format!("must be at most {max_url} characters"),
+            );
+            None
+        } else {
+            optional_text(&mut e, "website", self.website.as_deref(), max_url)
+        };
         if let Some(w) = &website
             && !is_valid_http_url(w)
         {

@@ -186,9 +186,43 @@ pub fn is_valid_host_name(s: &str) -> bool {
     })
 }
 
-/// An absolute `http`/`https` URL with a host.
+/// Longest website URL, in characters (surrounding whitespace included, as JSON Schema's
+/// `maxLength` counts).
+pub const URL_MAX_CHARS: usize = 2048;
+
+/// A host label: letters (Latin or Russian), digits and inner hyphens, 1–63 long.
+const LABEL: &str = "[A-Za-z0-9А-Яа-яЁё]([A-Za-z0-9А-Яа-яЁё-]{0,61}[A-Za-z0-9А-Яа-яЁё])?";
+/// The last label starts with a letter (so it is never read as an IPv4 number).
+const LAST_LABEL: &str = "[A-Za-zА-Яа-яЁё]([A-Za-z0-9А-Яа-яЁё-]{0,61}[A-Za-z0-9А-Яа-яЁё])?";
+const OCTET: &str = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+const PORT: &str =
+    "([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+
+/// The website rule as a JSON Schema pattern, and the rule itself: blank, or `http`/`https`,
+/// `://`, a host (dotted labels ending in one that starts with a letter, or an IPv4
+/// address), an optional port (0–65535), and an optional path, query or fragment without
+/// whitespace or control characters. No user name or password. Surrounding whitespace is
+/// trimmed. Besides the pattern, the URL must parse (a `xn--` label must be valid punycode).
+pub fn optional_url_pattern() -> String {
+    format!(
+        r"^\s*([Hh][Tt][Tt][Pp][Ss]?://(({LABEL}\.)*{LAST_LABEL}\.?|({OCTET}\.){{3}}{OCTET})(:{PORT})?([/?#][^\s\x00-\x1f\x7f-\x9f]*)?)?\s*$"
+    )
+}
+
+fn url_rule() -> Option<&'static regex::Regex> {
+    static RULE: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(&optional_url_pattern()).ok());
+    RULE.as_ref()
+}
+
+/// A website: [`optional_url_pattern`] (not blank) and an absolute `http`/`https` URL with a
+/// host that parses.
 pub fn is_valid_http_url(s: &str) -> bool {
-    match url::Url::parse(s) {
+    let t = s.trim();
+    if t.is_empty() || !url_rule().is_some_and(|r| r.is_match(t)) {
+        return false;
+    }
+    match url::Url::parse(t) {
         Ok(u) => {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
         }
@@ -369,6 +403,43 @@ mod tests {
             optional_text(&mut e, "f", Some(s), 5);
             assert_eq!(p.is_match(s), e.fields().is_empty(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn url_pattern_is_the_website_rule() {
+        let p = regex::Regex::new(&optional_url_pattern()).unwrap();
+        for ok in [
+            "https://example.com",
+            "http://Example.COM./path?q=1#frag",
+            " https://sub.example.co.uk:8443/a/b ",
+            "HTTPS://пример.рф/каталог",
+            "http://127.0.0.1:65535/",
+            "http://localhost",
+            "https://xn--80ak6aa92e.com/",
+            "https://1.example.com/%zz",
+        ] {
+            assert!(p.is_match(ok), "{ok:?}");
+            assert!(is_valid_http_url(ok), "{ok:?}");
+        }
+        for bad in [
+            "@",
+            "example.com",
+            "ftp://example.com",
+            "https://",
+            "https://user:pw@example.com",
+            "https://example.1",
+            "https://256.1.1.1",
+            "https://a.com:65536",
+            "https://a b.com",
+            "https://a.com/x y",
+            "https://-a.com",
+            "https://a.com/\u{7}",
+        ] {
+            assert!(!is_valid_http_url(bad), "{bad:?}");
+        }
+        // Blank is "none" for the optional field, never a website.
+        assert!(p.is_match("  "));
+        assert!(!is_valid_http_url("  "));
     }
 
     #[test]

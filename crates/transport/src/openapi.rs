@@ -355,17 +355,24 @@ pub fn constrain_fields(v: &mut Value) {
     use seo_domain::user::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
     use seo_domain::validation::{
         EMAIL_PATTERN, INDUSTRY_MAX_CHARS, MAX_EMAIL_LEN, NAME_MAX_CHARS, OPTIONAL_EMAIL_PATTERN,
-        OPTIONAL_HOST_PATTERN, PERSON_MAX_CHARS, optional_country_pattern, optional_phone_pattern,
-        optional_text_pattern, required_text_pattern,
+        OPTIONAL_HOST_PATTERN, PERSON_MAX_CHARS, URL_MAX_CHARS, optional_country_pattern,
+        optional_phone_pattern, optional_text_pattern, optional_url_pattern, required_text_pattern,
     };
     use serde_json::json;
-    // The local part's limit needs a lookahead, which generators only filter for: said in words.
+    // The local part's limit (64) as a pattern the address must not match.
     let local = "The part before `@` is at most 64 characters.";
-    let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN, "description": local});
+    let too_long_local = json!({"type": "string", "pattern": r"^\s*[^@]{65}"});
+    let email = json!({"pattern": EMAIL_PATTERN, "maxLength": MAX_EMAIL_LEN, "not": too_long_local, "description": local});
     let contact_email = json!({
         "pattern": OPTIONAL_EMAIL_PATTERN,
         "maxLength": MAX_EMAIL_LEN,
+        "not": too_long_local,
         "description": format!("Blank for none. {local}")
+    });
+    let website = json!({
+        "pattern": optional_url_pattern(),
+        "maxLength": URL_MAX_CHARS,
+        "description": "Blank for none, else an absolute http(s) URL: a host name or IPv4 address, an optional port, path, query and fragment; no user name or password."
     });
     let country = json!({"pattern": optional_country_pattern()});
     let name = json!({"pattern": required_text_pattern(NAME_MAX_CHARS)});
@@ -396,6 +403,8 @@ pub fn constrain_fields(v: &mut Value) {
         ("ClientInput", "contact_phone", &phone),
         ("ClientPatch", "contact_phone", &phone),
         ("CampaignPatch", "name", &name),
+        ("ClientInput", "website", &website),
+        ("ClientPatch", "website", &website),
     ];
     for (schema, field, rule) in fields {
         let prop = v

@@ -159,6 +159,8 @@ mod tests {
             ("ClientPatch", "contact_person"),
             ("UserInput", "full_name"),
             ("UserUpdate", "full_name"),
+            ("ClientInput", "website"),
+            ("ClientPatch", "website"),
         ] {
             assert!(
                 prop(schema, field)["pattern"].is_string(),
@@ -166,6 +168,7 @@ mod tests {
             );
         }
         assert_eq!(prop("UserUpdate", "password")["minLength"], 8);
+        assert!(prop("UserInput", "email")["not"]["pattern"].is_string());
         for schema in ["CampaignInput", "CampaignPatch"] {
             for field in ["keywords", "objectives"] {
                 let p = prop(schema, field);
