@@ -54,7 +54,10 @@ async fn main() {
     let page = PageRequest { page: 1, size: 50 };
     // Warm up.
     for _ in 0..200 {
-        let p = service.list_clients(ClientFilter::default(), page).await.unwrap();
+        let p = service
+            .list_clients(ClientFilter::default(), page)
+            .await
+            .unwrap();
         std::hint::black_box(serde_json::to_vec(&p).unwrap());
     }
     let per_task = ops / concurrency.max(1);
@@ -66,7 +69,10 @@ async fn main() {
             let mut lat = Vec::with_capacity(per_task);
             for _ in 0..per_task {
                 let t = Instant::now();
-                let p = service.list_clients(ClientFilter::default(), page).await.unwrap();
+                let p = service
+                    .list_clients(ClientFilter::default(), page)
+                    .await
+                    .unwrap();
                 std::hint::black_box(serde_json::to_vec(&p).unwrap());
                 lat.push(t.elapsed());
             }
