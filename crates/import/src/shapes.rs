@@ -1,0 +1,852 @@
+//! The shapes of the exports: alias tables, table classification and row reading.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::text::{self, norm};
+use crate::{
+    BacklinkRow, Dimension, EXPECTED, ImportError, Kind, MAX_LISTED_ERRORS, Parsed, Period,
+    RowError, SearchRow, Source, TrafficRow,
+};
+
+const CLICKS: &[&str] = &[
+    "clicks",
+    "клики",
+    "klicks",
+    "clics",
+    "clic",
+    "clicchi",
+    "cliques",
+];
+const IMPRESSIONS: &[&str] = &[
+    "impressions",
+    "показы",
+    "impressionen",
+    "impresiones",
+    "impressioni",
+    "shows",
+    "impressões",
+];
+const CTR: &[&str] = &["ctr"];
+const POSITION: &[&str] = &[
+    "position",
+    "позиция",
+    "posición",
+    "posizione",
+    "posição",
+    "average position",
+    "средняя позиция",
+];
+const SHOW_POSITION: &[&str] = &[
+    "средняя позиция показа",
+    "average show position",
+    "avg. show position",
+    "avg show position",
+];
+const CLICK_POSITION: &[&str] = &[
+    "средняя позиция клика",
+    "average click position",
+    "avg. click position",
+    "avg click position",
+];
+
+const DIMENSIONS: &[(Dimension, &[&str])] = &[
+    (
+        Dimension::Query,
+        &[
+            "top queries",
+            "популярные запросы",
+            "queries",
+            "query",
+            "запрос",
+            "запросы",
+            "search query",
+            "die häufigsten suchanfragen",
+            "consultas principales",
+            "requêtes les plus fréquentes",
+        ],
+    ),
+    (
+        Dimension::Page,
+        &[
+            "top pages",
+            "самые популярные страницы",
+            "pages",
+            "page",
+            "страница",
+            "страницы",
+            "die häufigsten seiten",
+            "páginas principales",
+            "pages les plus populaires",
+            "url",
+        ],
+    ),
+    (
+        Dimension::Country,
+        &[
+            "country",
+            "страна",
+            "страны",
+            "land",
+            "país",
+            "pays",
+            "paese",
+        ],
+    ),
+    (
+        Dimension::Device,
+        &[
+            "device",
+            "устройство",
+            "устройства",
+            "gerät",
+            "dispositivo",
+            "appareil",
+        ],
+    ),
+    (
+        Dimension::Date,
+        &["date", "дата", "datum", "fecha", "jour", "data"],
+    ),
+    (
+        Dimension::SearchAppearance,
+        &[
+            "search appearance",
+            "вид в результатах поиска",
+            "darstellung in der suche",
+            "aspecto en la búsqueda",
+            "apparence dans les résultats de recherche",
+        ],
+    ),
+];
+
+const FILE_DIMENSIONS: &[(Dimension, &[&str])] = &[
+    (Dimension::Query, &["queries", "запросы", "requêtes"]),
+    (Dimension::Page, &["pages", "страницы"]),
+    (Dimension::Country, &["countries", "страны", "pays"]),
+    (Dimension::Device, &["devices", "устройства", "appareils"]),
+    (Dimension::Date, &["dates", "chart", "даты", "диаграмма"]),
+    (
+        Dimension::SearchAppearance,
+        &["search appearance", "вид в результатах поиска"],
+    ),
+];
+
+const SESSIONS: &[&str] = &["sessions", "сеансы", "визиты", "sitzungen", "sesiones"];
+const USERS: &[&str] = &[
+    "total users",
+    "users",
+    "active users",
+    "пользователи",
+    "всего пользователей",
+    "nutzer",
+    "usuarios",
+];
+const KEY_EVENTS: &[&str] = &[
+    "key events",
+    "conversions",
+    "ключевые события",
+    "конверсии",
+    "schlüsselereignisse",
+    "eventos clave",
+    "événements clés",
+];
+const REVENUE: &[&str] = &[
+    "total revenue",
+    "revenue",
+    "доход",
+    "общий доход",
+    "gesamtumsatz",
+    "ingresos totales",
+    "revenu total",
+];
+
+const SOURCE_URL: &[&str] = &[
+    "referring page url",
+    "source url",
+    "source_url",
+    "url from",
+    "sourceurl",
+];
+const TARGET_URL: &[&str] = &["target url", "target_url", "url to", "targeturl"];
+const ANCHOR: &[&str] = &["anchor", "anchor text", "anchor_text", "anchortext"];
+const NOFOLLOW: &[&str] = &["nofollow", "flagnofollow", "no follow"];
+const FIRST_SEEN: &[&str] = &[
+    "first seen",
+    "source first found date",
+    "first_seen",
+    "firstindexeddate",
+];
+const LAST_SEEN: &[&str] = &[
+    "last seen",
+    "source crawl date",
+    "last_seen",
+    "lastseendate",
+];
+const LOST: &[&str] = &["lost status", "lost link", "lost"];
+
+/// The column whose header is one of `aliases` exactly.
+fn col(headers: &[String], aliases: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| aliases.contains(&h.as_str()))
+}
+
+/// Columns whose header is one of `aliases`, or ends with one after a period label
+/// (`Last 28 days Clicks`, `Previous period Clicks`), in file order.
+fn metric_cols(headers: &[String], aliases: &[&str]) -> Vec<usize> {
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            aliases
+                .iter()
+                .any(|a| h.as_str() == *a || h.ends_with(&format!(" {a}")))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+struct Table {
+    headers: Vec<String>,
+    delimiter: u8,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Splits the text into tables: runs of lines between `#` comment lines and blank lines;
+/// collects GA4's `Start date:` / `End date:`.
+fn tables(text: &str) -> (Vec<Table>, Option<NaiveDate>, Option<NaiveDate>) {
+    let mut out = Vec::new();
+    let (mut from, mut to) = (None, None);
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    let flush = |block: &mut Vec<(usize, &str)>, out: &mut Vec<Table>| {
+        if let Some(t) = table(block) {
+            out.push(t);
+        }
+        block.clear();
+    };
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix('#') {
+            let c = c.trim();
+            let lower = c.to_lowercase();
+            for (label, slot) in [("start date:", &mut from), ("end date:", &mut to)] {
+                if let Some(v) = lower.strip_prefix(label) {
+                    *slot = text::date(v).ok();
+                }
+            }
+            flush(&mut block, &mut out);
+        } else if t.is_empty() {
+            flush(&mut block, &mut out);
+        } else {
+            block.push((i + 1, line));
+        }
+    }
+    flush(&mut block, &mut out);
+    (out, from, to)
+}
+
+fn table(lines: &[(usize, &str)]) -> Option<Table> {
+    let (header_line, header) = *lines.first()?;
+    let delimiter = text::sniff_delimiter(header);
+    let body: String = lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(body.as_bytes());
+    let headers: Vec<String> = reader.headers().ok()?.iter().map(norm).collect();
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let Ok(rec) = rec else { continue };
+        let line = rec.position().map_or(header_line, |p| {
+            header_line + usize::try_from(p.line()).unwrap_or(1) - 1
+        });
+        rows.push((line, rec.iter().map(str::to_string).collect()));
+    }
+    Some(Table {
+        headers,
+        delimiter,
+        rows,
+    })
+}
+
+/// Collects row errors: all counted, the first few kept.
+#[derive(Default)]
+struct Errors {
+    listed: Vec<RowError>,
+    count: usize,
+}
+
+impl Errors {
+    fn add(&mut self, row: usize, column: Option<&str>, message: String) {
+        self.count += 1;
+        if self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(RowError {
+                row,
+                column: column.map(str::to_string),
+                message,
+            });
+        }
+    }
+}
+
+fn cell(row: &[String], i: Option<usize>) -> Option<&str> {
+    i.and_then(|i| row.get(i)).map(String::as_str)
+}
+
+fn dimension_of(file_name: &str, header: &str, sample: &[&str]) -> Dimension {
+    if let Some((d, _)) = DIMENSIONS.iter().find(|(_, a)| a.contains(&header)) {
+        return *d;
+    }
+    let stem = norm(
+        file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .trim_end_matches(".csv")
+            .trim_end_matches(".tsv"),
+    );
+    if let Some((d, _)) = FILE_DIMENSIONS
+        .iter()
+        .find(|(_, a)| a.contains(&stem.as_str()))
+    {
+        return *d;
+    }
+    // By the values: URLs are pages, ISO dates are dates, device words are devices.
+    if !sample.is_empty()
+        && sample
+            .iter()
+            .all(|v| v.starts_with("http://") || v.starts_with("https://"))
+    {
+        Dimension::Page
+    } else if !sample.is_empty() && sample.iter().all(|v| text::date(v).is_ok()) {
+        Dimension::Date
+    } else if !sample.is_empty()
+        && sample.iter().all(|v| {
+            [
+                "desktop",
+                "mobile",
+                "tablet",
+                "компьютеры",
+                "мобильные",
+                "планшеты",
+            ]
+            .contains(&v.to_lowercase().as_str())
+        })
+    {
+        Dimension::Device
+    } else {
+        Dimension::Query
+    }
+}
+
+/// A search table: its metric columns (current and, in compare mode, previous).
+struct SearchCols {
+    dim: usize,
+    clicks: Vec<usize>,
+    impressions: Vec<usize>,
+    ctr: Vec<usize>,
+    position: Vec<usize>,
+    click_position: Option<usize>,
+    yandex: bool,
+}
+
+fn search_cols(h: &[String]) -> Option<SearchCols> {
+    let show = col(h, SHOW_POSITION);
+    let yandex = show.is_some();
+    let clicks = metric_cols(h, CLICKS);
+    let impressions = metric_cols(h, IMPRESSIONS);
+    let ctr = metric_cols(h, CTR);
+    let position = match show {
+        Some(s) => vec![s],
+        None => metric_cols(h, POSITION),
+    };
+    if clicks.is_empty() || impressions.is_empty() {
+        return None;
+    }
+    let metrics: BTreeSet<usize> = clicks
+        .iter()
+        .chain(&impressions)
+        .chain(&ctr)
+        .chain(&position)
+        .copied()
+        .chain(col(h, CLICK_POSITION))
+        .collect();
+    let dim = (0..h.len()).find(|i| !metrics.contains(i))?;
+    Some(SearchCols {
+        dim,
+        clicks,
+        impressions,
+        ctr,
+        position,
+        click_position: col(h, CLICK_POSITION),
+        yandex,
+    })
+}
+
+fn read_search(
+    file_name: &str,
+    t: &Table,
+    c: &SearchCols,
+    errors: &mut Errors,
+    out: &mut Vec<SearchRow>,
+) {
+    let header = t.headers.get(c.dim).map_or("", String::as_str);
+    let sample: Vec<&str> = t
+        .rows
+        .iter()
+        .take(20)
+        .filter_map(|(_, r)| r.get(c.dim).map(String::as_str))
+        .collect();
+    let dimension = dimension_of(file_name, header, &sample);
+    let comma = t.delimiter == b',';
+    let periods = c.clicks.len().min(c.impressions.len()).min(2);
+    for (line, row) in &t.rows {
+        let Some(key) = cell(row, Some(c.dim)).map(str::trim) else {
+            errors.add(*line, Some(header), "the row is empty".into());
+            continue;
+        };
+        if key.is_empty() {
+            errors.add(*line, Some(header), "no value".into());
+            continue;
+        }
+        let key = if dimension == Dimension::Date {
+            match text::date(key) {
+                Ok(d) => d.to_string(),
+                Err(m) => {
+                    errors.add(*line, Some(header), m);
+                    continue;
+                }
+            }
+        } else {
+            key.to_string()
+        };
+        for p in 0..periods {
+            let get = |cols: &[usize]| cols.get(p).copied();
+            let name = |i: Option<usize>| i.and_then(|i| t.headers.get(i)).map(String::as_str);
+            let parsed = (|| {
+                let ci = get(&c.clicks);
+                let clicks = text::count(cell(row, ci).unwrap_or("")).map_err(|m| (name(ci), m))?;
+                let ii = get(&c.impressions);
+                let impressions =
+                    text::count(cell(row, ii).unwrap_or("")).map_err(|m| (name(ii), m))?;
+                let ti = get(&c.ctr);
+                let ctr = match cell(row, ti) {
+                    Some(v) if !v.trim().is_empty() => {
+                        text::rate(v, true, comma).map_err(|m| (name(ti), m))?
+                    }
+                    _ if impressions > 0 => f64_of(clicks) / f64_of(impressions),
+                    _ => 0.0,
+                };
+                let pi = get(&c.position);
+                let position =
+                    text::decimal(cell(row, pi).unwrap_or(""), comma).map_err(|m| (name(pi), m))?;
+                let click_position = match (p, cell(row, c.click_position)) {
+                    (0, Some(v)) if !v.trim().is_empty() => {
+                        Some(text::decimal(v, comma).map_err(|m| (name(c.click_position), m))?)
+                    }
+                    _ => None,
+                };
+                if clicks > impressions {
+                    return Err((
+                        name(ci),
+                        format!("{clicks} clicks exceed {impressions} impressions"),
+                    ));
+                }
+                Ok((clicks, impressions, ctr, position, click_position))
+            })();
+            match parsed {
+                Ok((clicks, impressions, ctr, position, click_position)) => out.push(SearchRow {
+                    dimension,
+                    key: key.clone(),
+                    period: if p == 0 {
+                        Period::Current
+                    } else {
+                        Period::Previous
+                    },
+                    clicks,
+                    impressions,
+                    ctr,
+                    position,
+                    click_position,
+                }),
+                Err((column, m)) => {
+                    errors.add(*line, column, m);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// i64 → f64 for rates (counts far below 2^53).
+fn f64_of(v: i64) -> f64 {
+    // Exact for every count an export can hold (below 2^53).
+    v.to_string().parse().unwrap_or(0.0)
+}
+
+struct TrafficCols {
+    dim: usize,
+    sessions: Option<usize>,
+    users: Option<usize>,
+    key_events: Option<usize>,
+    revenue: Option<usize>,
+}
+
+fn traffic_cols(h: &[String]) -> Option<TrafficCols> {
+    let sessions = col(h, SESSIONS);
+    let users = col(h, USERS);
+    let key_events = col(h, KEY_EVENTS);
+    let revenue = col(h, REVENUE);
+    if sessions.is_none() && users.is_none() {
+        return None;
+    }
+    let metrics: BTreeSet<usize> = [sessions, users, key_events, revenue]
+        .into_iter()
+        .flatten()
+        .collect();
+    let dim = (0..h.len()).find(|i| !metrics.contains(i))?;
+    Some(TrafficCols {
+        dim,
+        sessions,
+        users,
+        key_events,
+        revenue,
+    })
+}
+
+fn read_traffic(t: &Table, c: &TrafficCols, errors: &mut Errors, out: &mut Vec<TrafficRow>) {
+    let dimension = t.headers.get(c.dim).cloned().unwrap_or_default();
+    let is_date = DIMENSIONS
+        .iter()
+        .any(|(d, a)| *d == Dimension::Date && a.contains(&dimension.as_str()));
+    let comma = t.delimiter == b',';
+    for (line, row) in &t.rows {
+        let key = cell(row, Some(c.dim)).unwrap_or("").trim().to_string();
+        if key.is_empty() {
+            errors.add(*line, Some(&dimension), "no value".into());
+            continue;
+        }
+        if [
+            "grand total",
+            "итого",
+            "всего",
+            "total",
+            "gesamtsumme",
+            "total general",
+        ]
+        .contains(&key.to_lowercase().as_str())
+        {
+            continue;
+        }
+        let date = if is_date {
+            match text::date(&key) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    errors.add(*line, Some(&dimension), m);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let mut bad = None;
+        let mut num = |i: Option<usize>| -> Option<f64> {
+            let v = cell(row, i)?.trim();
+            if v.is_empty() {
+                return None;
+            }
+            match text::decimal(v, comma) {
+                Ok(n) if n >= 0.0 => Some(n),
+                Ok(_) => {
+                    bad.get_or_insert((i, "must not be negative".to_string()));
+                    None
+                }
+                Err(m) => {
+                    bad.get_or_insert((i, m));
+                    None
+                }
+            }
+        };
+        let r = TrafficRow {
+            dimension: dimension.clone(),
+            key: date.map_or(key, |d| d.to_string()),
+            date,
+            sessions: num(c.sessions),
+            users: num(c.users),
+            key_events: num(c.key_events),
+            revenue: num(c.revenue),
+        };
+        match bad {
+            Some((i, m)) => errors.add(
+                *line,
+                i.and_then(|i| t.headers.get(i)).map(String::as_str),
+                m,
+            ),
+            None => out.push(r),
+        }
+    }
+}
+
+struct LinkCols {
+    source: usize,
+    target: usize,
+    anchor: Option<usize>,
+    nofollow: Option<usize>,
+    ugc: Option<usize>,
+    sponsored: Option<usize>,
+    first_seen: Option<usize>,
+    last_seen: Option<usize>,
+    lost: Option<usize>,
+    vendor: Source,
+}
+
+fn link_cols(h: &[String]) -> Option<LinkCols> {
+    let source = col(h, SOURCE_URL)?;
+    let target = col(h, TARGET_URL)?;
+    let vendor = if h.iter().any(|x| x == "referring page url") {
+        Source::Ahrefs
+    } else if h.iter().any(|x| x == "page ascore" || x == "source title") {
+        Source::Semrush
+    } else if h
+        .iter()
+        .any(|x| x == "flagnofollow" || x.starts_with("sourcetrustflow") || x == "sourcetrustflow")
+    {
+        Source::Majestic
+    } else {
+        Source::Generic
+    };
+    Some(LinkCols {
+        source,
+        target,
+        anchor: col(h, ANCHOR),
+        nofollow: col(h, NOFOLLOW),
+        ugc: col(h, &["ugc"]),
+        sponsored: col(h, &["sponsored"]),
+        first_seen: col(h, FIRST_SEEN),
+        last_seen: col(h, LAST_SEEN),
+        lost: col(h, LOST),
+        vendor,
+    })
+}
+
+fn read_links(t: &Table, c: &LinkCols, errors: &mut Errors, out: &mut Vec<BacklinkRow>) {
+    let name = |i: usize| t.headers.get(i).map(String::as_str);
+    for (line, row) in &t.rows {
+        let source = cell(row, Some(c.source)).unwrap_or("").trim();
+        let target = cell(row, Some(c.target)).unwrap_or("").trim();
+        let mut fault: Option<(Option<&str>, String)> = None;
+        for (i, v) in [(c.source, source), (c.target, target)] {
+            if fault.is_none()
+                && url::Url::parse(v).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+            {
+                fault = Some((name(i), format!("'{v}' is not an absolute http(s) URL")));
+            }
+        }
+        let mut flag_of = |i: Option<usize>| -> bool {
+            match cell(row, i) {
+                None => false,
+                Some(v) => text::flag(v).unwrap_or_else(|m| {
+                    if fault.is_none() {
+                        fault = Some((i.and_then(name), m));
+                    }
+                    false
+                }),
+            }
+        };
+        let nofollow = flag_of(c.nofollow) | flag_of(c.ugc) | flag_of(c.sponsored);
+        let date_of = |i: Option<usize>| {
+            cell(row, i)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .and_then(|v| text::date(v.get(..10).unwrap_or(v)).ok())
+        };
+        let lost = cell(row, c.lost).map(str::trim).is_some_and(|v| {
+            !v.is_empty()
+                && !matches!(
+                    v.to_lowercase().as_str(),
+                    "false" | "0" | "no" | "active" | "live"
+                )
+        });
+        match fault {
+            Some((column, m)) => errors.add(*line, column, m),
+            None => out.push(BacklinkRow {
+                source_url: source.to_string(),
+                target_url: target.to_string(),
+                anchor: cell(row, c.anchor).unwrap_or("").trim().to_string(),
+                nofollow,
+                first_seen: date_of(c.first_seen),
+                last_seen: date_of(c.last_seen),
+                lost,
+            }),
+        }
+    }
+}
+
+/// Reads every table of the text; the first table's shape sets the kind and source.
+pub(crate) fn parse_text(file_name: &str, text: &str) -> Result<Parsed, ImportError> {
+    let (tables, from, to) = tables(text);
+    let mut errors = Errors::default();
+    let mut parsed: Option<Parsed> = None;
+    for t in &tables {
+        let h = &t.headers;
+        if let Some(c) = link_cols(h) {
+            let p = parsed.get_or_insert_with(|| empty(Kind::Backlinks, c.vendor));
+            if p.kind != Kind::Backlinks {
+                continue;
+            }
+            read_links(t, &c, &mut errors, &mut p.backlinks);
+        } else if let Some(c) = search_cols(h) {
+            let source = if c.yandex {
+                Source::YandexWebmaster
+            } else {
+                Source::Gsc
+            };
+            let p = parsed.get_or_insert_with(|| empty(Kind::SearchPerformance, source));
+            if p.kind != Kind::SearchPerformance {
+                continue;
+            }
+            read_search(file_name, t, &c, &mut errors, &mut p.search);
+        } else if let Some(c) = traffic_cols(h) {
+            let p = parsed.get_or_insert_with(|| empty(Kind::Traffic, Source::Ga4));
+            if p.kind != Kind::Traffic {
+                continue;
+            }
+            read_traffic(t, &c, &mut errors, &mut p.traffic);
+        }
+    }
+    let mut p = parsed.ok_or_else(|| ImportError::Unrecognised {
+        expected: EXPECTED.to_string(),
+    })?;
+    p.rows_rejected = errors.count;
+    p.errors = errors.listed;
+    // The period: the preamble's dates, else the span of the daily rows.
+    let days: Vec<NaiveDate> = p
+        .search
+        .iter()
+        .filter(|r| r.dimension == Dimension::Date && r.period == Period::Current)
+        .filter_map(|r| r.key.parse().ok())
+        .chain(p.traffic.iter().filter_map(|r| r.date))
+        .collect();
+    p.period_from = from.or_else(|| days.iter().min().copied());
+    p.period_to = to.or_else(|| days.iter().max().copied());
+    Ok(p)
+}
+
+fn empty(kind: Kind, source: Source) -> Parsed {
+    Parsed {
+        kind,
+        source,
+        period_from: None,
+        period_to: None,
+        search: Vec::new(),
+        backlinks: Vec::new(),
+        traffic: Vec::new(),
+        rows_rejected: 0,
+        errors: Vec::new(),
+    }
+}
+
+/// Per dimension and period: rows, clicks, impressions, CTR = clicks ÷ impressions, and the
+/// impression-weighted position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchTotals {
+    /// Rows.
+    pub rows: usize,
+    /// Sum of clicks.
+    pub clicks: i64,
+    /// Sum of impressions.
+    pub impressions: i64,
+    /// clicks ÷ impressions (0 without impressions).
+    pub ctr: f64,
+    /// Σ position × impressions ÷ Σ impressions.
+    pub position: Option<f64>,
+}
+
+/// The summary of a parsed export, as stored with the dataset.
+pub fn summarise(p: &Parsed) -> serde_json::Value {
+    match p.kind {
+        Kind::SearchPerformance => {
+            let mut by: BTreeMap<(Dimension, Period), (usize, i64, i64, f64)> = BTreeMap::new();
+            for r in &p.search {
+                let e = by.entry((r.dimension, r.period)).or_default();
+                e.0 += 1;
+                e.1 += r.clicks;
+                e.2 += r.impressions;
+                e.3 += r.position * f64_of(r.impressions);
+            }
+            let mut out = serde_json::Map::new();
+            for ((d, period), (rows, clicks, impressions, weighted)) in by {
+                let key = serde_json::to_value(d)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let totals = SearchTotals {
+                    rows,
+                    clicks,
+                    impressions,
+                    ctr: if impressions > 0 {
+                        f64_of(clicks) / f64_of(impressions)
+                    } else {
+                        0.0
+                    },
+                    position: (impressions > 0).then(|| weighted / f64_of(impressions)),
+                };
+                let slot = out
+                    .entry(key)
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if let Some(m) = slot.as_object_mut() {
+                    let period = if period == Period::Current {
+                        "current"
+                    } else {
+                        "previous"
+                    };
+                    m.insert(
+                        period.into(),
+                        serde_json::to_value(totals).unwrap_or_default(),
+                    );
+                }
+            }
+            serde_json::json!({
+                "dimensions": out,
+                "note": "Search Console's query and page tables are capped (top 1,000 rows, rare queries anonymised): their rows do not add up to the totals of the date or device tables.",
+            })
+        }
+        Kind::Backlinks => {
+            let domains: BTreeSet<String> = p
+                .backlinks
+                .iter()
+                .filter_map(|b| {
+                    url::Url::parse(&b.source_url)
+                        .ok()?
+                        .host_str()
+                        .map(|h| h.trim_start_matches("www.").to_lowercase())
+                })
+                .collect();
+            let nofollow = p.backlinks.iter().filter(|b| b.nofollow).count();
+            let links = p.backlinks.len();
+            serde_json::json!({
+                "links": links,
+                "referring_domains": domains.len(),
+                "nofollow_share": if links == 0 { 0.0 } else { f64_of(i64::try_from(nofollow).unwrap_or(0)) / f64_of(i64::try_from(links).unwrap_or(1)) },
+                "lost": p.backlinks.iter().filter(|b| b.lost).count(),
+            })
+        }
+        Kind::Traffic => {
+            let days: BTreeSet<NaiveDate> = p.traffic.iter().filter_map(|r| r.date).collect();
+            let sum = |f: fn(&TrafficRow) -> Option<f64>| -> Option<f64> {
+                let v: Vec<f64> = p.traffic.iter().filter_map(f).collect();
+                (!v.is_empty()).then(|| v.iter().sum())
+            };
+            serde_json::json!({
+                "rows": p.traffic.len(),
+                "days": days.len(),
+                "sessions": sum(|r| r.sessions),
+                "users": sum(|r| r.users),
+                "key_events": sum(|r| r.key_events),
+                "revenue": sum(|r| r.revenue),
+            })
+        }
+    }
+}
