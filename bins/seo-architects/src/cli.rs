@@ -28,6 +28,30 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Config(ConfigCommand::Show) => show_config(&cli.config),
         Command::Config(ConfigCommand::Check { file }) => check_config(&file),
         Command::Mcp { user } => crate::mcp::serve_stdio(&cli.config, &user).await,
+        Command::Import {
+            client,
+            campaign,
+            kind,
+            source,
+            strict,
+            file,
+        } => {
+            import(
+                &cli.config,
+                seo_service::datasets::ImportRequest {
+                    client_id: client,
+                    campaign_id: campaign,
+                    file_name: String::new(),
+                    bytes: Vec::new(),
+                    kind,
+                    source,
+                    strict,
+                    created_by: None,
+                },
+                &file,
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,6 +140,42 @@ async fn users_command(config: &Config, cmd: UsersCommand) -> Result<(), StartEr
         }
     }
     Ok(())
+}
+
+/// `import --client ID FILE`: reads the file into a dataset of the client and prints it.
+async fn import(
+    config: &Config,
+    mut req: seo_service::datasets::ImportRequest,
+    file: &std::path::Path,
+) -> Result<(), StartError> {
+    use seo_service::ServiceError;
+    req.bytes = std::fs::read(file)
+        .map_err(|e| StartError::Config(format!("FILE: cannot read {}: {e}", file.display())))?;
+    req.file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let service = crate::mcp::service(config).await?;
+    match service.import_dataset(req).await {
+        Ok(imported) => {
+            let mut v = serde_json::to_value(&imported.dataset)
+                .map_err(|e| StartError::Other(e.to_string()))?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("duplicate".into(), serde_json::json!(imported.duplicate));
+            }
+            let text =
+                serde_json::to_string_pretty(&v).map_err(|e| StartError::Other(e.to_string()))?;
+            println!("{text}");
+            Ok(())
+        }
+        Err(ServiceError::NotFound(what) | ServiceError::Db(DbError::NotFound(what))) => {
+            Err(StartError::Config(format!("--client: {what} not found")))
+        }
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Validation(_))) => {
+            Err(StartError::Config(e.to_string()))
+        }
+        Err(e) => Err(StartError::Other(e.to_string())),
+    }
 }
 
 /// `run AGENT --input FILE|-`: runs one agent in-process and prints its output as JSON.

@@ -39,6 +39,27 @@ pub enum Command {
     /// Show or check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import an export file (Search Console, Yandex Webmaster, GA4, Ahrefs, Semrush,
+    /// Majestic or a generic backlink CSV) as a dataset of a client; prints the dataset.
+    Import {
+        /// The client's id.
+        #[arg(long)]
+        client: uuid::Uuid,
+        /// The campaign's id (it must be the client's).
+        #[arg(long)]
+        campaign: Option<uuid::Uuid>,
+        /// search_performance, backlinks or traffic (detected when absent).
+        #[arg(long)]
+        kind: Option<String>,
+        /// gsc, yandex_webmaster, ga4, ahrefs, semrush, majestic or generic (detected when absent).
+        #[arg(long)]
+        source: Option<String>,
+        /// Refuse the whole file when any row is bad.
+        #[arg(long)]
+        strict: bool,
+        /// The export file.
+        file: std::path::PathBuf,
+    },
     /// Serve MCP (Model Context Protocol) on stdin/stdout as a user, against the configured
     /// database, with this process's task workers (no HTTP server). Logs go to stderr.
     Mcp {

@@ -14,17 +14,22 @@ use crate::startup::{
     with_mcp_providers,
 };
 
-/// Serves until the client closes stdin; running tasks are handed back to the queue.
-pub async fn serve_stdio(config: &Config, username: &str) -> Result<(), StartError> {
+/// The use-cases over the configured storage, without an HTTP server (CLI commands).
+pub async fn service(config: &Config) -> Result<Service, StartError> {
     let db = open_database(config).await?;
     let (kv, _) = open_kv(config).await?;
     let auth = auth_service(config, &db, kv.clone()).await?;
     let agents = Arc::new(config.agent_manager());
     let metrics = seo_metrics::Metrics::install().map_err(|e| StartError::Other(e.to_string()))?;
-    let service = with_mcp_providers(
+    with_mcp_providers(
         config,
         Service::new(db, kv, auth, agents, metrics, service_settings(config)),
-    )?;
+    )
+}
+
+/// Serves until the client closes stdin; running tasks are handed back to the queue.
+pub async fn serve_stdio(config: &Config, username: &str) -> Result<(), StartError> {
+    let service = service(config).await?;
     let user = match service.user_by_name(username).await {
         Ok(u) => u,
         Err(ServiceError::NotFound(_)) => {

@@ -6,6 +6,7 @@
 
 pub mod campaign;
 pub mod client;
+pub mod dataset;
 pub mod num;
 pub mod page;
 pub mod task;
@@ -20,6 +21,7 @@ pub use campaign::{
 pub use client::{
     Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount,
 };
+pub use dataset::{Dataset, DatasetRow, NewDataset, NewDatasetRow};
 pub use page::{Page, PageRequest};
 pub use task::{
     NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus, TypeCount,

@@ -20,6 +20,7 @@ pub mod db;
 mod analytics;
 mod campaigns;
 mod clients;
+mod datasets;
 pub mod error;
 pub mod kv;
 mod queue;

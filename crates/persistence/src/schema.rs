@@ -105,6 +105,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    datasets (id) {
+        id -> Text,
+        client_id -> Text,
+        campaign_id -> Nullable<Text>,
+        kind -> Text,
+        source -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        period_from -> Nullable<Text>,
+        period_to -> Nullable<Text>,
+        rows_accepted -> BigInt,
+        rows_rejected -> BigInt,
+        errors -> Text,
+        summary -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dataset_rows (dataset_id, n) {
+        dataset_id -> Text,
+        n -> BigInt,
+        dimension -> Text,
+        period -> Text,
+        row_key -> Text,
+        data -> Text,
+    }
+}
+
 diesel::joinable!(campaigns -> clients (client_id));
 
 diesel::table! {
@@ -120,5 +151,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     tasks,
     app_settings,
-    workflow_runs
+    workflow_runs,
+    datasets,
+    dataset_rows
 );

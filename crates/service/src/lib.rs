@@ -15,6 +15,7 @@
 
 pub mod alerts;
 pub mod campaigns;
+pub mod datasets;
 pub mod error;
 pub mod events;
 pub mod external;

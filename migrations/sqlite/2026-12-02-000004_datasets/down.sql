@@ -1,0 +1,2 @@
+DROP TABLE dataset_rows;
+DROP TABLE datasets;
