@@ -10,6 +10,7 @@ mod analytics;
 mod auth;
 mod authz;
 mod core;
+mod datasets;
 mod docs;
 mod engine;
 mod health;

@@ -145,6 +145,8 @@ async fn every_write_endpoint_rejects_the_corpus_and_changes_nothing() {
                 "/api/agents/test/comprehensive",
                 // JSON-RPC has its own error contract (tested in `mcp`).
                 "/mcp",
+                // A file upload, not a JSON body (tested in `datasets`).
+                "/api/clients/{id}/datasets",
             ]
             .contains(&r.path)
         })

@@ -395,6 +395,14 @@ pub struct Config {
         global = true
     )]
     pub mcp_max_wait_seconds: u64,
+    /// Largest dataset upload in bytes (413 beyond); streamed to a temporary file.
+    #[arg(
+        long,
+        env = "IMPORT_MAX_BYTES",
+        default_value_t = 52_428_800,
+        global = true
+    )]
+    pub import_max_bytes: usize,
     /// Task workers in this instance (0: API only).
     #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
     pub workers: usize,

@@ -184,6 +184,7 @@ pub fn http_config(config: &Config) -> Result<HttpConfig, StartError> {
         health_cache: Duration::from_millis(config.health_cache_ms),
         mcp_allowed_hosts: mcp_allowed_hosts(config),
         mcp: mcp_settings(config),
+        import_max_bytes: config.import_max_bytes.max(1),
         scrape_token: config
             .metrics_scrape_token
             .clone()

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// A stored import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dataset {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -24,8 +25,10 @@ pub struct Dataset {
     pub rows_accepted: i64,
     pub rows_rejected: i64,
     /// The first refused rows: `[{row, column, message}]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub errors: Value,
     /// Totals per dimension (see the importer's summary).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub summary: Value,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -50,6 +53,7 @@ pub struct NewDataset {
 
 /// One row of a dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetRow {
     /// Position in the dataset, from 1.
     pub n: i64,
@@ -61,6 +65,7 @@ pub struct DatasetRow {
     /// The row's key (query text, URL, date…).
     pub key: String,
     /// The typed row.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Value,
 }
 

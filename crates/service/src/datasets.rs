@@ -78,7 +78,7 @@ impl Service {
     /// with 422 on `file` and nothing is stored.
     pub async fn import_dataset(&self, req: ImportRequest) -> ServiceResult<Imported> {
         let file_name = req.file_name.trim().to_string();
-        if file_name.is_empty() || file_name.chars().count() > FILE_NAME_MAX_CHARS {
+        if file_name.is_empty() || req.file_name.chars().count() > FILE_NAME_MAX_CHARS {
             return Err(ServiceError::invalid(
                 "filename",
                 "invalid_value",

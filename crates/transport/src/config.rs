@@ -33,6 +33,8 @@ pub struct HttpConfig {
     pub mcp_allowed_hosts: Vec<String>,
     /// MCP tool-call waits.
     pub mcp: seo_mcp::McpSettings,
+    /// `IMPORT_MAX_BYTES`: largest dataset upload (413 beyond).
+    pub import_max_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -51,6 +53,7 @@ impl Default for HttpConfig {
             health_cache: Duration::from_millis(1000),
             mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             mcp: seo_mcp::McpSettings::default(),
+            import_max_bytes: 50 * 1024 * 1024,
         }
     }
 }

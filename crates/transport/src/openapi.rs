@@ -42,6 +42,8 @@ pub struct Doc {
     pub query: Option<fn() -> Vec<utoipa::openapi::path::Parameter>>,
     /// A further error this route can answer (e.g. 404 for an unknown id in a query).
     pub also: Option<(u16, &'static str)>,
+    /// The body is a file upload (multipart `file`, or the raw file).
+    pub upload: bool,
 }
 
 impl std::fmt::Debug for Doc {
@@ -62,7 +64,15 @@ impl Doc {
             ok: (200, None),
             query: None,
             also: None,
+            upload: false,
         }
+    }
+
+    /// The body is a file: `multipart/form-data` with a `file` part (and text parts for
+    /// options), or the file itself as the body.
+    pub fn upload(mut self) -> Self {
+        self.upload = true;
+        self
     }
 
     /// Documents a further error status.
@@ -213,12 +223,52 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
                     .build(),
             ));
         }
+        if doc.upload {
+            let multipart = serde_json::json!({
+                "type": "object",
+                "required": ["file"],
+                "additionalProperties": false,
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "The export file."},
+                    "kind": {"type": "string", "enum": ["search_performance", "backlinks", "traffic"]},
+                    "source": {"type": "string", "enum": ["gsc", "yandex_webmaster", "ga4", "ahrefs", "semrush", "majestic", "generic"]},
+                    "campaign_id": {"type": "string", "format": "uuid"},
+                    "strict": {"type": "string", "enum": ["true", "false"]},
+                    "filename": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"}
+                }
+            });
+            let raw = serde_json::json!({"type": "string", "format": "binary"});
+            let schema = |v: serde_json::Value| serde_json::from_value::<RefOr<Schema>>(v).ok();
+            let mut rb = RequestBodyBuilder::new().required(Some(Required::True));
+            rb = rb.content(
+                "multipart/form-data",
+                ContentBuilder::new().schema(schema(multipart)).build(),
+            );
+            for ct in [
+                "text/csv",
+                "text/tab-separated-values",
+                "application/octet-stream",
+            ] {
+                rb = rb.content(
+                    ct,
+                    ContentBuilder::new().schema(schema(raw.clone())).build(),
+                );
+            }
+            op = op.request_body(Some(rb.build()));
+        }
         let (status, ok_schema) = doc.ok;
         op = op.response(
             status.to_string(),
             json_response("success", ok_schema.map(|f| f(&mut schemas))),
         );
         let mut errors: Vec<(u16, &str)> = Vec::new();
+        if doc.upload {
+            errors.extend([
+                (400, "malformed multipart body"),
+                (413, "file larger than IMPORT_MAX_BYTES"),
+                (415, "not multipart/form-data, CSV, TSV or a file"),
+            ]);
+        }
         if doc.body.is_some() {
             errors.extend([
                 (400, "malformed JSON"),
@@ -227,7 +277,7 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
             ]);
         }
         let params = !path_params(r.path).is_empty();
-        if doc.body.is_some() || doc.query.is_some() || params {
+        if doc.body.is_some() || doc.upload || doc.query.is_some() || params {
             errors.push((422, "invalid field or parameter"));
         }
         if params {

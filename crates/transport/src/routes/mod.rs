@@ -8,6 +8,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod clients;
 pub mod dashboard;
+pub mod datasets;
 pub mod docs;
 pub mod health;
 pub mod mcp;
@@ -103,6 +104,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     auth::routes(&mut t);
     users::routes(&mut t);
     clients::routes(&mut t);
+    datasets::routes(&mut t);
     campaigns::routes(&mut t);
     tasks::routes(&mut t);
     agents::routes(&mut t);

@@ -1,0 +1,248 @@
+//! Datasets over HTTP: an export uploaded as multipart or as the raw body becomes a dataset
+//! of the client; the same file again is the same dataset; a file of no known shape is 422
+//! and stores nothing; size, media type and permissions are enforced.
+
+use reqwest::Method;
+use seo_e2e::{TestApp, spawn_with};
+use serde_json::{Value, json};
+
+const QUERIES: &str = "Top queries,Clicks,Impressions,CTR,Position\nrust seo,12,400,3%,4.5\nseo agency,3,\"1,240\",0.24%,11.2\nbroken,x,5,0%,1\n";
+
+async fn client(app: &TestApp, t: &str) -> String {
+    let (s, c) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            t,
+            Some(json!({"company_name": "Upload Co"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+fn multipart(file_name: &str, content: &str, options: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "seo-test-boundary-7f3a";
+    let mut body = String::new();
+    for (k, v) in options {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n"
+    ));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+async fn upload(app: &TestApp, t: &str, path: &str, ctype: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = app
+        .http
+        .post(app.url(path))
+        .bearer_auth(t)
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_becomes_a_dataset_once_with_its_rows_and_errors() {
+    let app = spawn_with(|c| c.import_max_bytes = 4096).await;
+    let t = app.admin_token().await;
+    let id = client(&app, &t).await;
+    let path = format!("/api/clients/{id}/datasets");
+
+    let (ct, body) = multipart("Queries.csv", QUERIES, &[("source", "gsc")]);
+    let (s, d) = upload(&app, &t, &path, &ct, body.clone()).await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(
+        (
+            d["kind"].as_str(),
+            d["source"].as_str(),
+            d["file_name"].as_str()
+        ),
+        (Some("search_performance"), Some("gsc"), Some("Queries.csv"))
+    );
+    assert_eq!(
+        (
+            d["rows_accepted"].as_i64(),
+            d["rows_rejected"].as_i64(),
+            d["duplicate"].as_bool()
+        ),
+        (Some(2), Some(1), Some(false))
+    );
+    assert_eq!(
+        d["errors"][0],
+        json!({"row": 4, "column": "clicks", "message": "'x' is not a whole number"})
+    );
+    assert_eq!(d["sha256"].as_str().unwrap().len(), 64);
+    let q = &d["summary"]["dimensions"]["query"]["current"];
+    assert_eq!(
+        (q["clicks"].as_i64(), q["impressions"].as_i64()),
+        (Some(15), Some(1640))
+    );
+    let dataset_id = d["id"].as_str().unwrap().to_string();
+
+    // The same file again (raw this time): the stored dataset, 200, nothing new.
+    let (s, again) = upload(
+        &app,
+        &t,
+        &format!("{path}?filename=Queries.csv"),
+        "text/csv",
+        QUERIES.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, again["id"].as_str(), again["duplicate"].as_bool()),
+        (200, Some(dataset_id.as_str()), Some(true))
+    );
+
+    // A Russian Yandex export as the raw body.
+    let yandex = "Запрос;Показы;Клики;CTR;Средняя позиция показа;Средняя позиция клика\nкупить обувь;1000;50;5;4,2;3,1\n";
+    let (s, y) = upload(
+        &app,
+        &t,
+        &format!("{path}?filename=yandex.csv"),
+        "text/csv; charset=utf-8",
+        yandex.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, 201, "{y}");
+    assert_eq!(y["source"], "yandex_webmaster");
+
+    let (s, list) = app.send(Method::GET, &path, &t, None).await;
+    assert_eq!((s, list["total"].as_i64()), (200, Some(2)));
+    let (_, list) = app
+        .send(Method::GET, &format!("{path}?kind=backlinks"), &t, None)
+        .await;
+    assert_eq!(list["total"], 0);
+    let (s, one) = app
+        .send(
+            Method::GET,
+            &format!("/api/datasets/{dataset_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!((s, one["rows_accepted"].as_i64()), (200, Some(2)));
+    let (s, rows) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/api/datasets/{dataset_id}/rows?dimension=query&period=current&size=1&page=2"
+            ),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{rows}");
+    assert_eq!(
+        (rows["total"].as_i64(), rows["items"][0]["key"].as_str()),
+        (Some(2), Some("seo agency"))
+    );
+    assert_eq!(rows["items"][0]["data"]["impressions"], 1240);
+    assert!(
+        (rows["items"][0]["data"]["ctr"].as_f64().unwrap() - 0.0024).abs() < 1e-12,
+        "CTR stored as a fraction"
+    );
+
+    // Refusals store nothing.
+    let (ct, body) = multipart("people.csv", "name,age\nbob,3\n", &[]);
+    let (s, e) = upload(&app, &t, &path, &ct, body).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["details"]["fields"][0]["field"], "file");
+    assert_eq!(
+        e["error"]["details"]["fields"][0]["code"],
+        "unrecognised_export"
+    );
+    let (ct, body) = multipart("Queries.csv", QUERIES, &[("strict", "true")]);
+    let (s, e) = upload(&app, &t, &path, &ct, body).await;
+    assert_eq!(
+        (s, e["error"]["details"]["fields"][0]["code"].as_str()),
+        (422, Some("invalid_rows"))
+    );
+    let (ct, body) = multipart("Queries.csv", QUERIES, &[("colour", "blue")]);
+    let (s, e) = upload(&app, &t, &path, &ct, body).await;
+    assert_eq!(
+        (s, e["error"]["details"]["fields"][0]["code"].as_str()),
+        (422, Some("unknown_field"))
+    );
+    let big = format!(
+        "Top queries,Clicks,Impressions,CTR,Position\n{}",
+        "q,1,10,10%,1\n".repeat(400)
+    );
+    let (s, _) = upload(&app, &t, &path, "text/csv", big.into_bytes()).await;
+    assert_eq!(s, 413);
+    let (s, _) = upload(&app, &t, &path, "application/json", b"{}".to_vec()).await;
+    assert_eq!(s, 415);
+    let (ct, _) = multipart("x.csv", "", &[]);
+    let (s, e) = upload(
+        &app,
+        &t,
+        &path,
+        &ct,
+        b"--seo-test-boundary-7f3a--\r\n".to_vec(),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, _) = upload(
+        &app,
+        &t,
+        &format!("/api/clients/{}/datasets", uuid::Uuid::new_v4()),
+        "text/csv",
+        QUERIES.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (_, list) = app.send(Method::GET, &path, &t, None).await;
+    assert_eq!(list["total"], 2);
+
+    // An operator reads but does not import.
+    let op = app.token_for("operator").await;
+    let (s, _) = upload(&app, &op, &path, "text/csv", QUERIES.as_bytes().to_vec()).await;
+    assert_eq!(s, 403);
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/datasets/{dataset_id}"),
+            &op,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    let (s, _) = app
+        .send(
+            Method::DELETE,
+            &format!("/api/datasets/{dataset_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/datasets/{dataset_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/datasets/{dataset_id}/rows"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+}
