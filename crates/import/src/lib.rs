@@ -8,8 +8,9 @@
 //! from English header text alone. Bad rows in a good file are listed and skipped; a file
 //! that fits no known shape is an [`ImportError`] saying what was expected.
 //!
-//! Not yet here: the Search Console ZIP (its CSVs are read one by one for now).
+//! A Search Console export ZIP is read whole: every table in it becomes rows of one dataset.
 
+mod archive;
 mod shapes;
 pub mod text;
 
@@ -233,8 +234,12 @@ pub fn parse(
     hint: Hint,
     strict: bool,
 ) -> Result<Parsed, ImportError> {
-    let text = text::decode(bytes)?;
-    let parsed = shapes::parse_text(file_name, &text)?;
+    let parsed = if archive::is_zip(bytes) {
+        archive::parse_zip(bytes)?
+    } else {
+        let text = text::decode(bytes)?;
+        shapes::parse_text(file_name, &text)?
+    };
     if let Some(k) = hint.kind
         && k != parsed.kind
     {

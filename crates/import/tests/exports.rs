@@ -171,3 +171,76 @@ fn unknown_shapes_and_contradicting_hints_are_refused() {
     assert!(matches!(e, ImportError::HintMismatch { .. }), "{e}");
     assert!(parse("bin", &[0xC3, 0x28, 0x00], Hint::default(), false).is_err());
 }
+
+fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (i, (name, body)) in entries.iter().enumerate() {
+        let method = if i % 2 == 0 {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn search_console_zip_in_a_folder_with_junk() {
+    let bytes = zip_of(&[
+        (
+            "export/Queries.csv",
+            "\u{feff}Top queries,Clicks,Impressions,CTR,Position\nrust seo,12,400,3%,4.5\n",
+        ),
+        (
+            "export/Pages.csv",
+            "Top pages,Clicks,Impressions,CTR,Position\nhttps://a.example/,12,400,3%,4.5\nhttps://a.example/b,x,1,0%,1\n",
+        ),
+        (
+            "export/Dates.csv",
+            "Date,Clicks,Impressions,CTR,Position\n2026-09-01,5,100,5%,7\n2026-09-28,7,300,2.33%,4\n",
+        ),
+        (
+            "export/Filters.csv",
+            "Filter,Value\nSearch type,Web\nDate,Last 28 days\n",
+        ),
+        ("__MACOSX/export/._Queries.csv", "\u{0}\u{5}junk"),
+        ("export/", ""),
+    ]);
+    let p = parse("Performance-on-Search.zip", &bytes, Hint::default(), false).unwrap();
+    assert_eq!((p.kind, p.source), (Kind::SearchPerformance, Source::Gsc));
+    let dims: std::collections::BTreeSet<_> = p.search.iter().map(|r| r.dimension).collect();
+    assert_eq!(
+        dims.into_iter().collect::<Vec<_>>(),
+        [Dimension::Query, Dimension::Page, Dimension::Date]
+    );
+    assert_eq!(p.search.len(), 4);
+    assert_eq!(
+        (
+            p.rows_rejected,
+            p.errors[0].message.starts_with("Pages.csv:")
+        ),
+        (1, true)
+    );
+    assert_eq!(p.period_from.unwrap().to_string(), "2026-09-01");
+    assert_eq!(p.period_to.unwrap().to_string(), "2026-09-28");
+    let s = summarise(&p);
+    assert_eq!(s["dimensions"]["date"]["current"]["impressions"], 400);
+
+    let e = parse(
+        "x.zip",
+        &zip_of(&[("notes.txt", "hello")]),
+        Hint::default(),
+        false,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("Queries.csv"), "{e}");
+    let e = parse("x.zip", b"PK\x03\x04garbage", Hint::default(), false).unwrap_err();
+    assert!(matches!(e, ImportError::Unreadable { .. }), "{e}");
+}
