@@ -246,3 +246,78 @@ async fn an_upload_becomes_a_dataset_once_with_its_rows_and_errors() {
         .await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reporting_agent_reads_the_imported_datasets() {
+    let app = seo_e2e::spawn_app().await;
+    let t = app.admin_token().await;
+    let id = client(&app, &t).await;
+    let path = format!("/api/clients/{id}/datasets");
+    let mut dates = String::from("Date,Clicks,Impressions,CTR,Position\n");
+    let mut ga4 = String::from(
+        "# Start date: 20260901\n# End date: 20260914\n\nDate,Sessions,Total users,Key events,Total revenue\n",
+    );
+    for d in 1..=14 {
+        let clicks = if d <= 7 { 10 } else { 12 };
+        dates.push_str(&format!("2026-09-{d:02},{clicks},100,{clicks}%,5\n"));
+        ga4.push_str(&format!(
+            "202609{d:02},{},{},1,10.5\n",
+            if d <= 7 { 50 } else { 40 },
+            30
+        ));
+    }
+    let (s, d) = upload(
+        &app,
+        &t,
+        &format!("{path}?filename=Dates.csv"),
+        "text/csv",
+        dates.into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (s, d["period_from"].as_str(), d["period_to"].as_str()),
+        (201, Some("2026-09-01"), Some("2026-09-14")),
+        "{d}"
+    );
+    let (s, g) = upload(
+        &app,
+        &t,
+        &format!("{path}?filename=ga4.csv"),
+        "text/csv",
+        ga4.into_bytes(),
+    )
+    .await;
+    assert_eq!((s, g["kind"].as_str()), (201, Some("traffic")), "{g}");
+
+    let (s, task) = app
+        .send(
+            Method::POST,
+            "/api/agents/reporting/tasks?wait=20",
+            &t,
+            Some(json!({"input": {"client_id": id, "period_from": "2026-09-08", "period_to": "2026-09-14"}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{task}");
+    assert_eq!(task["status"], "completed", "{task}");
+    let k = &task["output"]["kpis"];
+    // Clicks 7·12 = 84 against 7·10 = 70: +20 %. Sessions 7·40 = 280 against 350: −20 %.
+    assert_eq!(
+        (
+            k["clicks"]["current"].as_f64(),
+            k["clicks"]["previous"].as_f64()
+        ),
+        (Some(84.0), Some(70.0))
+    );
+    assert!((k["clicks"]["change_pct"].as_f64().unwrap() - 20.0).abs() < 1e-9);
+    assert_eq!(
+        (
+            k["sessions"]["current"].as_f64(),
+            k["sessions"]["previous"].as_f64()
+        ),
+        (Some(280.0), Some(350.0))
+    );
+    assert!((k["revenue"]["current"].as_f64().unwrap() - 73.5).abs() < 1e-9);
+    // A fall of exactly 20 % is not beyond the 20 % threshold.
+    assert_eq!(task["output"]["alerts"], json!([]));
+    assert_eq!(task["output"]["data_sources"].as_array().unwrap().len(), 2);
+}

@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seo_domain::{Campaign, Client};
+use seo_domain::{Campaign, Client, Dataset, DatasetRow};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -30,6 +30,8 @@ pub enum DataKind {
     AgentResults,
     /// The live website, crawled.
     Website,
+    /// Imported datasets (search performance, backlinks, traffic).
+    Datasets,
 }
 
 impl DataKind {
@@ -41,6 +43,7 @@ impl DataKind {
             DataKind::Campaign => "campaign",
             DataKind::AgentResults => "agent_results",
             DataKind::Website => "website",
+            DataKind::Datasets => "datasets",
         }
     }
 }
@@ -90,6 +93,23 @@ pub trait AgencyData: Send + Sync + 'static {
     async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>, DataError>;
     /// The newest completed result matching `query`.
     async fn latest_result(&self, query: &ResultQuery) -> Result<Option<StoredResult>, DataError>;
+    /// The newest imported dataset of `kind` for a client (of a campaign, when given).
+    async fn latest_dataset(
+        &self,
+        _client_id: Uuid,
+        _campaign_id: Option<Uuid>,
+        _kind: &str,
+    ) -> Result<Option<Dataset>, DataError> {
+        Ok(None)
+    }
+    /// Every row of a dataset of one dimension (all when `None`), in file order.
+    async fn dataset_rows(
+        &self,
+        _dataset_id: Uuid,
+        _dimension: Option<&str>,
+    ) -> Result<Vec<DatasetRow>, DataError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Reads nothing: every lookup finds nothing (direct runs, the CLI, the self-test).
@@ -140,6 +160,8 @@ struct Store {
     campaigns: BTreeMap<Uuid, Campaign>,
     /// Oldest first, with the client and campaign each belongs to.
     results: Vec<(StoredResult, Option<Uuid>, Option<Uuid>)>,
+    /// Oldest first, with their rows.
+    datasets: Vec<(Dataset, Vec<DatasetRow>)>,
 }
 
 impl MemoryData {
@@ -156,6 +178,11 @@ impl MemoryData {
     /// Adds a result (newer than every result added before it).
     pub fn add_result(&self, r: StoredResult, client_id: Option<Uuid>, campaign_id: Option<Uuid>) {
         self.write().results.push((r, client_id, campaign_id));
+    }
+
+    /// Adds a dataset with its rows (newer than every dataset added before it).
+    pub fn add_dataset(&self, d: Dataset, rows: Vec<DatasetRow>) {
+        self.write().datasets.push((d, rows));
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
@@ -188,5 +215,41 @@ impl AgencyData for MemoryData {
                     && q.campaign_id.is_none_or(|c| *campaign == Some(c))
             })
             .map(|(r, _, _)| r.clone()))
+    }
+    async fn latest_dataset(
+        &self,
+        client_id: Uuid,
+        campaign_id: Option<Uuid>,
+        kind: &str,
+    ) -> Result<Option<Dataset>, DataError> {
+        Ok(self
+            .read()
+            .datasets
+            .iter()
+            .rev()
+            .find(|(d, _)| {
+                d.client_id == client_id
+                    && d.kind == kind
+                    && campaign_id.is_none_or(|c| d.campaign_id == Some(c))
+            })
+            .map(|(d, _)| d.clone()))
+    }
+    async fn dataset_rows(
+        &self,
+        dataset_id: Uuid,
+        dimension: Option<&str>,
+    ) -> Result<Vec<DatasetRow>, DataError> {
+        Ok(self
+            .read()
+            .datasets
+            .iter()
+            .find(|(d, _)| d.id == dataset_id)
+            .map(|(_, rows)| {
+                rows.iter()
+                    .filter(|r| dimension.is_none_or(|x| r.dimension == x))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }

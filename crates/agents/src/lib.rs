@@ -9,6 +9,7 @@ pub mod llm;
 pub mod manager;
 pub mod parse;
 pub mod proposal;
+pub mod reporting;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -68,6 +69,8 @@ pub struct AgentsConfig {
     pub proposal_generation: ProposalConfig,
     /// `technical_seo_auditor` (thresholds, weights and crawl limits).
     pub technical_seo_auditor: AuditConfig,
+    /// `reporting` (default period, anomaly rule, alert threshold).
+    pub reporting: reporting::ReportingConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -81,6 +84,7 @@ impl Default for AgentsConfig {
             lead_qualification: LeadConfig::default(),
             proposal_generation: ProposalConfig::default(),
             technical_seo_auditor: AuditConfig::default(),
+            reporting: reporting::ReportingConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -99,5 +103,6 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         Arc::new(TechnicalSeoAuditor::new(
             config.technical_seo_auditor.clone(),
         )),
+        Arc::new(reporting::Reporting::new(config.reporting.clone())),
     ]
 }

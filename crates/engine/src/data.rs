@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use seo_agents::data::{AgencyData, DataError, ResultQuery, StoredResult};
-use seo_domain::{Campaign, Client};
+use seo_domain::{Campaign, Client, Dataset, DatasetRow};
 use seo_persistence::{Database, DbError};
 use uuid::Uuid;
 
@@ -63,5 +63,27 @@ impl AgencyData for DbData {
                 finished_at: t.finished_at,
             })
         }))
+    }
+
+    async fn latest_dataset(
+        &self,
+        client_id: Uuid,
+        campaign_id: Option<Uuid>,
+        kind: &str,
+    ) -> Result<Option<Dataset>, DataError> {
+        Ok(absent(self.db.latest_dataset(client_id, campaign_id, kind).await)?.flatten())
+    }
+
+    async fn dataset_rows(
+        &self,
+        dataset_id: Uuid,
+        dimension: Option<&str>,
+    ) -> Result<Vec<DatasetRow>, DataError> {
+        Ok(absent(
+            self.db
+                .all_dataset_rows(dataset_id, dimension.map(str::to_string))
+                .await,
+        )?
+        .unwrap_or_default())
     }
 }

@@ -86,6 +86,9 @@ impl RowRecord {
     }
 }
 
+/// Most rows [`Database::all_dataset_rows`] returns.
+pub const MAX_ROWS_READ: i64 = 200_000;
+
 fn dataset_not_found() -> DbError {
     DbError::NotFound("dataset")
 }
@@ -270,6 +273,31 @@ impl Database {
             })?;
             let items = rows.into_iter().map(RowRecord::into_domain).collect::<DbResult<Vec<_>>>()?;
             Ok(Page::new(items, total, page))
+        })
+        .await
+    }
+
+    /// Every row of a dataset of one dimension (all when `None`), in file order, at most
+    /// [`MAX_ROWS_READ`] (what an agent reads in one go).
+    pub async fn all_dataset_rows(
+        &self,
+        id: Uuid,
+        dimension: Option<String>,
+    ) -> DbResult<Vec<DatasetRow>> {
+        let id = id.to_string();
+        self.run(move |mut conn| async move {
+            let rows: Vec<RowRecord> = db_run!(conn, c => {
+                let mut q = dataset_rows::table.filter(dataset_rows::dataset_id.eq(id.clone())).into_boxed();
+                if let Some(d) = &dimension {
+                    q = q.filter(dataset_rows::dimension.eq(d.clone()));
+                }
+                q.select(RowRecord::as_select())
+                    .order(dataset_rows::n.asc())
+                    .limit(MAX_ROWS_READ)
+                    .load(c)
+                    .await
+            })?;
+            rows.into_iter().map(RowRecord::into_domain).collect()
         })
         .await
     }

@@ -59,7 +59,7 @@ pub struct ListQuery {
     #[param(value_type = Option<TierParam>, inline)]
     tier: Option<Tier>,
     /// Only agents that read this data: `task_input`, `client`, `campaign`,
-    /// `agent_results`, `website`.
+    /// `agent_results`, `website`, `datasets`.
     data_provider: Option<String>,
 }
 
