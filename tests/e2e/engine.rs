@@ -108,7 +108,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
     let (s, all) = app.send(Method::GET, "/api/agents", &t, None).await;
     assert_eq!(
         (s, all["total"].as_i64()),
-        (200, Some(3)),
+        (200, Some(4)),
         "only agents that work are registered"
     );
     let (s, test) = app
@@ -124,8 +124,14 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
         "{test}"
     );
     assert_eq!(
-        test["summary"]["skipped"], 1,
-        "the auditor needs a live site"
+        test["summary"]["skipped"], 2,
+        "the auditor needs a live site, the report stored datasets"
+    );
+    assert!(
+        test["results"]["reporting"]["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("stored data")),
+        "{test}"
     );
 }
 

@@ -179,6 +179,7 @@ async fn statistics_count_runs_and_failures() {
         vec![
             "lead_qualification",
             "proposal_generation",
+            "reporting",
             "technical_seo_auditor"
         ]
     );

@@ -260,7 +260,7 @@ async fn comprehensive(state: web::Data<AppState>) -> HttpResponse {
         let outcome = match agent.reference_case() {
             None => {
                 skipped += 1;
-                json!({"passed": null, "skipped": "no built-in reference case (its result depends on a live site)"})
+                json!({"passed": null, "skipped": "no built-in reference case (its result depends on a live site or on stored data)"})
             }
             Some(case) => match state
                 .agents
