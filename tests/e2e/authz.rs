@@ -69,6 +69,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/agents/{id}/enable-mcp", "agents:write"),
     ("POST", "/api/agents/{id}/disable-mcp", "agents:write"),
     ("POST", "/mcp", "agents:read"),
+    ("GET", "/api/tasks/{id}/report", "tasks:read"),
     ("POST", "/api/clients/{id}/datasets", "clients:write"),
     ("GET", "/api/clients/{id}/datasets", "clients:read"),
     ("GET", "/api/datasets/{id}", "clients:read"),

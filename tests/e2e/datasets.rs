@@ -321,3 +321,116 @@ async fn the_reporting_agent_reads_the_imported_datasets() {
     assert_eq!(task["output"]["alerts"], json!([]));
     assert_eq!(task["output"]["data_sources"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kpi_report_downloads_as_html_csv_and_json() {
+    let app = seo_e2e::spawn_app().await;
+    let t = app.admin_token().await;
+    let (s, c) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Report <Co> & Sons"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let id = c["id"].as_str().unwrap().to_string();
+    let mut dates = String::from("Date,Clicks,Impressions,CTR,Position\n");
+    for d in 1..=14 {
+        dates.push_str(&format!(
+            "2026-09-{d:02},{},100,10%,5\n",
+            if d <= 7 { 10 } else { 12 }
+        ));
+    }
+    let (s, _) = upload(
+        &app,
+        &t,
+        &format!("/api/clients/{id}/datasets?filename=Dates.csv"),
+        "text/csv",
+        dates.into_bytes(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, task) = app
+        .send(
+            Method::POST,
+            "/api/agents/reporting/tasks?wait=20",
+            &t,
+            Some(json!({"input": {"client_id": id, "period_from": "2026-09-08", "period_to": "2026-09-14"}})),
+        )
+        .await;
+    assert_eq!(task["status"], "completed", "{task}");
+    let task_id = task["id"].as_str().unwrap();
+    let get = |format: &'static str| {
+        let url = app.url(&format!("/api/tasks/{task_id}/report?format={format}"));
+        let http = app.http.clone();
+        let t = t.clone();
+        async move {
+            let r = http.get(url).bearer_auth(t).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+            let cd = r
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, ct, cd, r.text().await.unwrap())
+        }
+    };
+    let (s, ct, cd, html) = get("html").await;
+    assert_eq!(s, 200);
+    assert!(ct.starts_with("text/html"));
+    assert_eq!(
+        cd.as_deref(),
+        Some("attachment; filename=\"report-report-co-sons-2026-09-08-2026-09-14.html\"")
+    );
+    assert!(
+        html.contains("Report &lt;Co&gt; &amp; Sons"),
+        "the client's name is escaped"
+    );
+    assert!(
+        html.contains("<td>clicks</td><td>84</td><td>70</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<svg") && !html.contains("<script"));
+    let (s, ct, _, csv) = get("csv").await;
+    assert!(s == 200 && ct.starts_with("text/csv"));
+    assert!(csv.lines().any(|l| l == "kpi,clicks,84,70,14,20"), "{csv}");
+    let (s, _, _, j) = get("json").await;
+    assert_eq!(s, 200);
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(v["report"]["kpis"]["clicks"]["current"], 84.0);
+    assert_eq!(v["client"]["name"], "Report <Co> & Sons");
+    let (s, _, _, _) = get("pdfx").await;
+    assert_eq!(s, 422);
+    // Another agent's task is not a report: 409.
+    let (ls, lead) = app
+        .send(
+            Method::POST,
+            "/api/agents/lead_qualification/tasks?wait=10",
+            &t,
+            Some(json!({"input": {"company_name": "Xylo"}})),
+        )
+        .await;
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/api/tasks/{}/report",
+                lead["id"].as_str().unwrap_or_else(|| panic!("{ls} {lead}"))
+            ),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/tasks/{}/report", uuid::Uuid::new_v4()),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+}

@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod external;
 pub mod records;
+pub mod reports;
 pub mod stats;
 pub mod tasks;
 pub mod users;

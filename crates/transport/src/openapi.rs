@@ -44,6 +44,8 @@ pub struct Doc {
     pub also: Option<(u16, &'static str)>,
     /// The body is a file upload (multipart `file`, or the raw file).
     pub upload: bool,
+    /// The success is a document download (HTML, CSV or JSON).
+    pub download: bool,
 }
 
 impl std::fmt::Debug for Doc {
@@ -65,7 +67,14 @@ impl Doc {
             query: None,
             also: None,
             upload: false,
+            download: false,
         }
+    }
+
+    /// The success is a downloaded document: `text/html`, `text/csv` or `application/json`.
+    pub fn download(mut self) -> Self {
+        self.download = true;
+        self
     }
 
     /// The body is a file: `multipart/form-data` with a `file` part (and text parts for
@@ -257,10 +266,24 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
             op = op.request_body(Some(rb.build()));
         }
         let (status, ok_schema) = doc.ok;
-        op = op.response(
-            status.to_string(),
-            json_response("success", ok_schema.map(|f| f(&mut schemas))),
-        );
+        if doc.download {
+            let mut r = ResponseBuilder::new().description("the document, as an attachment");
+            for (ct, ty) in [
+                ("text/html", "string"),
+                ("text/csv", "string"),
+                ("application/json", "object"),
+            ] {
+                let s =
+                    serde_json::from_value::<RefOr<Schema>>(serde_json::json!({"type": ty})).ok();
+                r = r.content(ct, ContentBuilder::new().schema(s).build());
+            }
+            op = op.response(status.to_string(), r.build());
+        } else {
+            op = op.response(
+                status.to_string(),
+                json_response("success", ok_schema.map(|f| f(&mut schemas))),
+            );
+        }
         let mut errors: Vec<(u16, &str)> = Vec::new();
         if doc.upload {
             errors.extend([

@@ -324,11 +324,20 @@ impl Reporting {
         });
 
         let mut kpis = Map::new();
+        let mut daily = Vec::new();
         let mut alerts = Vec::new();
         let mut findings = Vec::new();
         let mut anomalies = Vec::new();
         let period_json;
         if let Some((from, to, pfrom, pto, compare)) = kpis_and_period {
+            for (day, d) in series.range(from..=to) {
+                daily.push(json!({
+                    "date": day,
+                    "clicks": has_search_days.then_some(d.clicks),
+                    "impressions": has_search_days.then_some(d.impressions),
+                    "sessions": d.sessions,
+                }));
+            }
             period_json = json!({
                 "current": {"from": from, "to": to},
                 "comparison": {"from": pfrom, "to": pto, "compare": match compare { Compare::PreviousPeriod => "previous_period", Compare::PreviousYear => "previous_year" }},
@@ -500,6 +509,7 @@ impl Reporting {
         let mut extra = Map::new();
         extra.insert("period".into(), period_json);
         extra.insert("kpis".into(), Value::Object(kpis));
+        extra.insert("daily".into(), Value::Array(daily));
         extra.insert("top_movers".into(), Value::Object(movers));
         extra.insert("anomalies".into(), Value::Array(anomalies));
         extra.insert("alerts".into(), Value::Array(alerts));

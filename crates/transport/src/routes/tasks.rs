@@ -14,6 +14,54 @@ use super::{Table, needs};
 use crate::extract::{Caller, Json, Query, parse_uuid};
 use crate::{ApiError, AppState};
 
+/// The format of a report document.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ReportFormatParam {
+    /// One self-contained, printable HTML page.
+    Html,
+    /// KPI, mover and anomaly rows.
+    Csv,
+    /// The report as JSON.
+    Json,
+}
+
+/// `?format=html|csv|json`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `html` (default), `csv` or `json`.
+    #[param(value_type = Option<ReportFormatParam>, inline)]
+    format: Option<String>,
+}
+
+async fn report(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use seo_service::reports::ReportFormat;
+    let id = parse_uuid(&id, "id")?;
+    let format = match q.0.format.as_deref() {
+        None => ReportFormat::Html,
+        Some(f) => ReportFormat::parse(f).ok_or_else(|| {
+            ApiError::from(seo_domain::ValidationErrors::single(
+                "format",
+                "invalid_value",
+                "must be html, csv or json",
+            ))
+        })?,
+    };
+    let doc = state.task_report(id, format).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(doc.content_type)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", doc.file_name),
+        ))
+        .body(doc.body))
+}
+
 /// Filters and paging of the task list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -190,5 +238,11 @@ pub fn routes(t: &mut Table<'_>) {
         .add(Method::DELETE, "/api/tasks/{id}", write, delete)
         .doc(Doc::new("Delete a task that is not running").no_content())
         .add(Method::POST, "/api/tasks/{id}/cancel", write, cancel)
-        .doc(Doc::new("Cancel a pending or running task").ok::<Task>(200));
+        .doc(Doc::new("Cancel a pending or running task").ok::<Task>(200))
+        .add(Method::GET, "/api/tasks/{id}/report", read, report)
+        .doc(
+            Doc::new("The document of a completed reporting task, as a download: html (one self-contained page), csv or json; 409 for another task or one not completed")
+                .query::<ReportQuery>()
+                .download(),
+        );
 }
