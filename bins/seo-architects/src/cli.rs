@@ -269,6 +269,10 @@ pub fn effective_config_toml(config: &Config) -> Result<String, StartError> {
         toml::Value::try_from(&workflows).map_err(bad)?,
     );
     settings.insert(
+        "branding".into(),
+        toml::Value::try_from(&config.branding).map_err(bad)?,
+    );
+    settings.insert(
         "mcp".into(),
         toml::Value::try_from(config.mcp.redacted()).map_err(bad)?,
     );

@@ -146,6 +146,10 @@ pub struct Config {
     #[arg(skip)]
     #[serde(skip)]
     pub agents: seo_agents::AgentsConfig,
+    /// `[branding]` of the configuration file: the agency's name and accent colour on reports.
+    #[arg(skip)]
+    #[serde(skip)]
+    pub branding: seo_service::reports::Branding,
     /// `[mcp]` of the configuration file: the MCP data providers agents may use.
     #[arg(skip)]
     #[serde(skip)]
@@ -455,6 +459,9 @@ impl Config {
         self.agents.workflows.extend(s.workflows);
         if let Some(m) = s.mcp {
             self.mcp = m;
+        }
+        if let Some(b) = s.branding {
+            self.branding = b;
         }
     }
 

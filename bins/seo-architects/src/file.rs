@@ -47,6 +47,8 @@ pub struct FileSections {
     pub workflows: BTreeMap<String, WorkflowDef>,
     /// `[mcp]`: the MCP data providers.
     pub mcp: Option<seo_mcp::McpConfig>,
+    /// `[branding]`: white-label report branding.
+    pub branding: Option<seo_service::reports::Branding>,
 }
 
 /// A parsed file: plain settings (key → value text for clap) and the sections.
@@ -115,6 +117,11 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
     for (key, value) in table {
         match key.as_str() {
             "agents" => out.sections.agents = Some(strict("agents", value)?),
+            "branding" => {
+                let b: seo_service::reports::Branding = strict("branding", value)?;
+                b.check()?;
+                out.sections.branding = Some(b);
+            }
             "mcp" => {
                 let m: seo_mcp::McpConfig = strict("mcp", value)?;
                 m.check()?;

@@ -269,6 +269,7 @@ pub fn service_settings(config: &Config) -> seo_service::ServiceSettings {
             agent_min_runs: config.alert_agent_min_runs,
         },
         allow_private_targets: config.crawler_allow_private,
+        branding: config.branding.clone(),
     }
 }
 

@@ -212,3 +212,39 @@ fn every_agent_key_is_documented() {
     }
     assert!(missing.is_empty(), "undocumented keys: {missing:?}");
 }
+
+/// `[branding]` and `[[mcp.providers]]` come from the file, are checked (exit 2 naming the
+/// key), and `config show` prints them with secrets redacted.
+#[test]
+fn branding_and_mcp_providers_come_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "good.toml",
+        "[branding]\nagency_name = \"Север Digital\"\naccent_color = \"#aa3300\"\n\n[[mcp.providers]]\nname = \"facts\"\nurl = \"https://facts.example/mcp\"\nheaders = { Authorization = \"Bearer top-secret\" }\ncapabilities = { company_profile = \"lookup_company\" }\n",
+    );
+    let (code, shown, err) = run(dir.path(), &[], &["--config", &good, "config", "show"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(shown.contains("agency_name = \"Север Digital\""), "{shown}");
+    assert!(shown.contains("accent_color = \"#aa3300\""));
+    assert!(shown.contains("company_profile = \"lookup_company\""));
+    assert!(!shown.contains("top-secret"), "header values are redacted");
+    let (code, _, err) = run(dir.path(), &[], &["config", "check", &good]);
+    assert_eq!(code, 0, "{err}");
+    for (text, named) in [
+        (
+            "[branding]\naccent_color = \"red\"\n",
+            "branding.accent_color",
+        ),
+        ("[branding]\nagency = \"x\"\n", "branding.agency"),
+        (
+            "[[mcp.providers]]\nname = \"a\"\ncapabilities = { x = \"y\" }\n",
+            "exactly one of url and command",
+        ),
+    ] {
+        let bad = write(dir.path(), "bad.toml", text);
+        let (code, _, err) = run(dir.path(), &[], &["config", "check", &bad]);
+        assert_eq!(code, 2, "{text}");
+        assert!(err.contains(named), "{text}: {err}");
+    }
+}

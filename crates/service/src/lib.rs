@@ -48,6 +48,8 @@ pub struct ServiceSettings {
     /// Whether private, loopback and unresolvable hosts may be audited (the auditor's own
     /// setting; tests turn it on).
     pub allow_private_targets: bool,
+    /// White-label branding of report documents.
+    pub branding: reports::Branding,
 }
 
 /// Everything a use-case may use. Cheap to clone.

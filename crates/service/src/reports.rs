@@ -14,6 +14,42 @@ use uuid::Uuid;
 use crate::Service;
 use crate::error::{ServiceError, ServiceResult};
 
+/// White-label branding of report documents (`[branding]` of the configuration file).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Branding {
+    /// The agency's name, in the title and footer of every report.
+    pub agency_name: String,
+    /// The accent colour of headings and charts, `#rrggbb`.
+    pub accent_color: String,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Self {
+            agency_name: "SEO Architects".into(),
+            accent_color: "#1f6feb".into(),
+        }
+    }
+}
+
+impl Branding {
+    /// Checks the values; the error names the key.
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.agency_name.trim().chars().count();
+        if n == 0 || n > 120 {
+            return Err("branding.agency_name: must be 1-120 characters".into());
+        }
+        let c = self.accent_color.as_bytes();
+        let hex =
+            c.len() == 7 && c.first() == Some(&b'#') && c.iter().skip(1).all(u8::is_ascii_hexdigit);
+        if !hex {
+            return Err("branding.accent_color: must be a colour as #rrggbb".into());
+        }
+        Ok(())
+    }
+}
+
 /// A document format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -194,7 +230,7 @@ impl Service {
             ReportFormat::Html => ReportDocument {
                 content_type: "text/html; charset=utf-8",
                 file_name: format!("{stem}.html"),
-                body: html_of(&client_name, &out).into_bytes(),
+                body: html_of(&client_name, &out, &self.settings.branding).into_bytes(),
             },
         })
     }
@@ -257,14 +293,16 @@ fn csv_of(out: &Value) -> ServiceResult<Vec<u8>> {
         .map_err(|e| ServiceError::Conflict(format!("the CSV could not be written: {e}")))
 }
 
-fn html_of(client: &str, out: &Value) -> String {
+fn html_of(client: &str, out: &Value, brand: &Branding) -> String {
     let e = escape_html;
     let mut h = String::new();
     let period = &out["period"];
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>KPI report — {c}</title><style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}h1{{margin:0 0 .2rem}}table{{border-collapse:collapse;margin:1rem 0;min-width:50%}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}th:first-child,td:first-child{{text-align:left}}.down{{color:#b42318}}.up{{color:#067647}}svg{{max-width:100%;border:1px solid #eee}}@media print{{body{{margin:0}}}}</style></head><body><h1>KPI report: {c}</h1><p>{pf} – {pt}, compared with {cf} – {ct} ({cmp})</p><p>{s}</p>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>KPI report — {c} — {agency}</title><style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}h1{{margin:0 0 .2rem}}table{{border-collapse:collapse;margin:1rem 0;min-width:50%}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}th:first-child,td:first-child{{text-align:left}}h1,h2{{color:{accent}}}footer{{margin-top:2rem;color:#666;font-size:.85rem}}.down{{color:#b42318}}.up{{color:#067647}}svg{{max-width:100%;border:1px solid #eee}}@media print{{body{{margin:0}}}}</style></head><body><h1>KPI report: {c}</h1><p>{pf} – {pt}, compared with {cf} – {ct} ({cmp})</p><p>{s}</p>",
         c = e(client),
+        agency = e(&brand.agency_name),
+        accent = e(&brand.accent_color),
         pf = e(&text(&period["current"]["from"])),
         pt = e(&text(&period["current"]["to"])),
         cf = e(&text(&period["comparison"]["from"])),
@@ -292,7 +330,7 @@ fn html_of(client: &str, out: &Value) -> String {
     h.push_str("</table>");
     let daily = out["daily"].as_array().cloned().unwrap_or_default();
     for (key, colour) in [
-        ("clicks", "#1f6feb"),
+        ("clicks", brand.accent_color.as_str()),
         ("impressions", "#8250df"),
         ("sessions", "#067647"),
     ] {
@@ -366,7 +404,11 @@ fn html_of(client: &str, out: &Value) -> String {
     list(&mut h, "Recommendations", strings(&out["recommendations"]));
     list(&mut h, "Not measured", strings(&out["not_measured"]));
     list(&mut h, "Data sources", strings(&out["data_sources"]));
-    h.push_str("</body></html>");
+    let _ = write!(
+        h,
+        "<footer>Prepared by {}</footer></body></html>",
+        e(&brand.agency_name)
+    );
     h
 }
 
@@ -384,6 +426,20 @@ mod tests {
         let page = html_of(
             "<script>x</script>",
             &json!({"kpis": {"clicks": {"current": 84.0, "previous": 70.0, "change": 14.0, "change_pct": 20.0}}, "daily": [{"clicks": 1.0}, {"clicks": 3.0}]}),
+            &Branding {
+                agency_name: "Acme <Agency>".into(),
+                accent_color: "#aa3300".into(),
+            },
+        );
+        assert!(page.contains("Prepared by Acme &lt;Agency&gt;") && page.contains("#aa3300"));
+        assert!(Branding::default().check().is_ok());
+        assert!(
+            Branding {
+                accent_color: "red".into(),
+                ..Branding::default()
+            }
+            .check()
+            .is_err()
         );
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));
