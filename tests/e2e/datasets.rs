@@ -424,6 +424,43 @@ async fn a_kpi_report_downloads_as_html_csv_and_json() {
         )
         .await;
     assert_eq!(s, 409);
+    // The audit report of a client without an audit says so, and renders.
+    let (_, audit) = app
+        .send(
+            Method::POST,
+            "/api/agents/reporting/tasks?wait=20",
+            &t,
+            Some(json!({"task_type": "audit_report", "input": {"client_id": id}})),
+        )
+        .await;
+    assert_eq!(audit["status"], "completed", "{audit}");
+    assert!(
+        audit["output"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("No stored audit")
+    );
+    let r = app
+        .http
+        .get(app.url(&format!(
+            "/api/tasks/{}/report",
+            audit["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cd.contains("audit-report-report-co-sons-"), "{cd}");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Technical audit: Report &lt;Co&gt; &amp; Sons"),
+        "{page}"
+    );
     let (s, _) = app
         .send(
             Method::GET,

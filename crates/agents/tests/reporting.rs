@@ -218,3 +218,69 @@ async fn no_datasets_is_a_report_of_what_is_missing_and_bad_input_is_refused() {
         .validate("kpi_report", &json!({"client_id": Uuid::new_v4().to_string(), "period_from": "2026-09-02", "period_to": "2026-09-01"}))
         .is_err());
 }
+
+#[tokio::test]
+async fn an_audit_report_presents_the_newest_stored_audit() {
+    let client = Uuid::new_v4();
+    let data = MemoryData::default();
+    let issues = json!([
+        {"check": "missing_title", "category": "on_page", "severity": "error", "pages_affected": 3, "why": "titles rank pages", "fix": "write titles"},
+        {"check": "slow_ttfb", "category": "performance", "severity": "warning", "pages_affected": 1, "why": "slow", "fix": "cache"},
+        {"check": "no_llms_txt", "category": "technical", "severity": "info", "pages_affected": 1, "why": "x", "fix": "y"}
+    ]);
+    data.add_result(
+        StoredResult {
+            task_id: Uuid::new_v4(),
+            agent_id: "technical_seo_auditor".into(),
+            task_type: "technical_seo_audit".into(),
+            input: json!({"url": "https://client.example/"}),
+            output: json!({
+                "summary": "s", "score": 64.5, "grade": "C", "issues": issues,
+                "factors": [{"name": "on_page", "value": 50.0, "weight": 0.3, "contribution": 15.0, "reason": "3 pages without title"}],
+                "findings": [], "recommendations": ["write titles (missing_title)"], "data_sources": [], "not_measured": ["core_web_vitals (supply them)"],
+                "crawl": {"start_url": "https://client.example/", "pages_crawled": 3}
+            }),
+            finished_at: None,
+        },
+        Some(client),
+        None,
+    );
+    let agent = Reporting::new(ReportingConfig::default());
+    let out = agent
+        .run(
+            "audit_report",
+            &json!({"client_id": client.to_string()}),
+            &ctx(data),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.score, Some(64.5));
+    assert_eq!(
+        out.extra["issues_by_severity"],
+        json!({"error": 1, "info": 1, "warning": 1})
+    );
+    assert_eq!(out.extra["top_issues"][0]["check"], "missing_title");
+    assert_eq!(out.extra["site"], "https://client.example/");
+    assert_eq!(out.factors[0].name, "on_page");
+    assert!(
+        out.summary.contains("score 64.5/100 (C)"),
+        "{}",
+        out.summary
+    );
+    assert_eq!(out.not_measured, ["core_web_vitals (supply them)"]);
+
+    let none = agent
+        .run(
+            "audit_report",
+            &json!({"client_id": Uuid::new_v4().to_string()}),
+            &ctx(MemoryData::default()),
+        )
+        .await
+        .unwrap();
+    assert!(none.summary.starts_with("No stored audit"));
+    assert!(
+        agent
+            .validate("audit_report", &json!({"client_id": "x"}))
+            .is_err()
+    );
+}

@@ -203,6 +203,35 @@ impl Service {
                 .unwrap_or_else(|_| "client".into()),
             None => "client".into(),
         };
+        if task.task_type == "audit_report" {
+            let day = task
+                .finished_at
+                .map_or_else(|| "undated".to_string(), |d| d.date_naive().to_string());
+            let stem = format!("audit-report-{}-{day}", slug(&client_name));
+            return Ok(match format {
+                ReportFormat::Json => ReportDocument {
+                    content_type: "application/json",
+                    file_name: format!("{stem}.json"),
+                    body: serde_json::to_vec_pretty(&json!({
+                        "client": {"id": client_id, "name": client_name},
+                        "task_id": task_id,
+                        "finished_at": task.finished_at,
+                        "report": out,
+                    }))
+                    .unwrap_or_default(),
+                },
+                ReportFormat::Csv => ReportDocument {
+                    content_type: "text/csv; charset=utf-8",
+                    file_name: format!("{stem}.csv"),
+                    body: audit_csv_of(&out)?,
+                },
+                ReportFormat::Html => ReportDocument {
+                    content_type: "text/html; charset=utf-8",
+                    file_name: format!("{stem}.html"),
+                    body: audit_html_of(&client_name, &out, &self.settings.branding).into_bytes(),
+                },
+            });
+        }
         let period = &out["period"]["current"];
         let stem = format!(
             "report-{}-{}-{}",
@@ -291,6 +320,100 @@ fn csv_of(out: &Value) -> ServiceResult<Vec<u8>> {
     }
     w.into_inner()
         .map_err(|e| ServiceError::Conflict(format!("the CSV could not be written: {e}")))
+}
+
+fn audit_csv_of(out: &Value) -> ServiceResult<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ServiceError::Conflict(format!("the CSV could not be written: {e}"));
+    w.write_record([
+        "check",
+        "category",
+        "severity",
+        "pages_affected",
+        "why",
+        "fix",
+    ])
+    .map_err(fail)?;
+    for i in out["top_issues"].as_array().into_iter().flatten() {
+        w.write_record([
+            text(&i["check"]),
+            text(&i["category"]),
+            text(&i["severity"]),
+            text(&i["pages_affected"]),
+            text(&i["why"]),
+            text(&i["fix"]),
+        ])
+        .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| ServiceError::Conflict(format!("the CSV could not be written: {e}")))
+}
+
+fn audit_html_of(client: &str, out: &Value, brand: &Branding) -> String {
+    let e = escape_html;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Audit report — {c} — {agency}</title><style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}h1,h2{{color:{accent}}}table{{border-collapse:collapse;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}}.error{{color:#b42318}}.warning{{color:#b54708}}footer{{margin-top:2rem;color:#666;font-size:.85rem}}</style></head><body><h1>Technical audit: {c}</h1><p>{site} — score <strong>{score}</strong>/100 ({grade})</p><p>{s}</p>",
+        c = e(client),
+        agency = e(&brand.agency_name),
+        accent = e(&brand.accent_color),
+        site = e(&text(&out["site"])),
+        score = e(&text(&out["score"])),
+        grade = e(&text(&out["grade"])),
+        s = e(&text(&out["summary"])),
+    );
+    h.push_str("<h2>Categories</h2><table><tr><th>category</th><th>score</th><th>why</th></tr>");
+    for f in out["factors"].as_array().into_iter().flatten() {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&text(&f["name"])),
+            e(&text(&f["value"])),
+            e(&text(&f["reason"]))
+        );
+    }
+    h.push_str("</table><h2>Issues, most urgent first</h2><table><tr><th>issue</th><th>severity</th><th>pages</th><th>why it matters</th><th>how to fix</th></tr>");
+    for i in out["top_issues"].as_array().into_iter().flatten() {
+        let sev = text(&i["severity"]);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&text(&i["check"])),
+            e(&sev),
+            e(&sev),
+            e(&text(&i["pages_affected"])),
+            e(&text(&i["why"])),
+            e(&text(&i["fix"]))
+        );
+    }
+    h.push_str("</table>");
+    for (title, key) in [
+        ("Recommendations", "recommendations"),
+        ("Not measured", "not_measured"),
+        ("Data sources", "data_sources"),
+    ] {
+        let items: Vec<String> = out[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        let _ = write!(h, "<h2>{}</h2><ul>", e(title));
+        for i in items {
+            let _ = write!(h, "<li>{}</li>", e(&i));
+        }
+        h.push_str("</ul>");
+    }
+    let _ = write!(
+        h,
+        "<footer>Prepared by {}</footer></body></html>",
+        e(&brand.agency_name)
+    );
+    h
 }
 
 fn html_of(client: &str, out: &Value, brand: &Branding) -> String {

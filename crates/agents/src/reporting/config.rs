@@ -20,6 +20,8 @@ pub struct ReportingConfig {
     pub alert_drop_share: f64,
     /// Queries and pages listed per direction among the top movers.
     pub top_movers: usize,
+    /// Issues listed, in priority order, in an audit report.
+    pub audit_top_issues: usize,
 }
 
 impl Default for ReportingConfig {
@@ -31,6 +33,7 @@ impl Default for ReportingConfig {
             anomaly_min_days: 7,
             alert_drop_share: 0.2,
             top_movers: 10,
+            audit_top_issues: 20,
         }
     }
 }
