@@ -70,3 +70,85 @@ impl Service {
             .ok_or(crate::ServiceError::NotFound("user"))
     }
 }
+
+/// Client and campaign writes: create, replace, patch (merged over the current record and
+/// validated whole; a patch that changes nothing writes nothing), delete.
+impl Service {
+    /// Creates a client.
+    pub async fn create_client(&self, input: seo_domain::ClientInput) -> ServiceResult<Client> {
+        Ok(self.db.create_client(input.validate()?).await?)
+    }
+
+    /// Replaces a client's fields.
+    pub async fn replace_client(
+        &self,
+        id: Uuid,
+        input: seo_domain::ClientInput,
+    ) -> ServiceResult<Client> {
+        let draft = input.validate()?;
+        Ok(self.db.update_client(id, draft).await?)
+    }
+
+    /// Changes some of a client's fields (`null` clears).
+    pub async fn patch_client(
+        &self,
+        id: Uuid,
+        patch: seo_domain::ClientPatch,
+    ) -> ServiceResult<Client> {
+        let current = self.db.get_client(id).await?;
+        let draft = patch.apply(&current)?;
+        if draft == current.to_draft() {
+            // Nothing changes: no write (updated_at stays).
+            return Ok(current);
+        }
+        Ok(self.db.update_client(id, draft).await?)
+    }
+
+    /// Deletes a client (refused while it has a draft or active campaign).
+    pub async fn delete_client(&self, id: Uuid) -> ServiceResult<()> {
+        Ok(self.db.delete_client(id).await?)
+    }
+
+    /// Creates a campaign (as a draft).
+    pub async fn create_campaign(
+        &self,
+        input: seo_domain::CampaignInput,
+    ) -> ServiceResult<Campaign> {
+        Ok(self.db.create_campaign(input.validate()?).await?)
+    }
+
+    /// Replaces a campaign's fields.
+    pub async fn replace_campaign(
+        &self,
+        id: Uuid,
+        input: seo_domain::CampaignInput,
+    ) -> ServiceResult<Campaign> {
+        let draft = input.validate()?;
+        Ok(self.db.update_campaign(id, draft).await?)
+    }
+
+    /// Changes some of a campaign's fields (`null` clears).
+    pub async fn patch_campaign(
+        &self,
+        id: Uuid,
+        patch: seo_domain::CampaignPatch,
+    ) -> ServiceResult<Campaign> {
+        let current = self.db.get_campaign(id).await?;
+        let draft = patch.apply(&current)?;
+        if draft == current.to_draft() {
+            // Nothing changes: no write (updated_at stays).
+            return Ok(current);
+        }
+        Ok(self.db.update_campaign(id, draft).await?)
+    }
+
+    /// Deletes a campaign (refused while active).
+    pub async fn delete_campaign(&self, id: Uuid) -> ServiceResult<()> {
+        Ok(self.db.delete_campaign(id).await?)
+    }
+
+    /// Deletes a task that is not running.
+    pub async fn delete_task(&self, id: Uuid) -> ServiceResult<()> {
+        Ok(self.db.delete_task(id).await?)
+    }
+}

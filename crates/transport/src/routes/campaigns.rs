@@ -42,14 +42,14 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
             .map(|d| d.trim().to_string())
             .filter(|d| !d.is_empty()),
     };
-    Ok(HttpResponse::Ok().json(state.db.list_campaigns(filter, page).await?))
+    Ok(HttpResponse::Ok().json(state.list_campaigns(filter, page).await?))
 }
 
 async fn create(
     state: web::Data<AppState>,
     body: Json<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = state.db.create_campaign(body.0.validate()?).await?;
+    let campaign = state.create_campaign(body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/campaigns/{}", campaign.id)))
         .json(campaign))
@@ -57,7 +57,7 @@ async fn create(
 
 async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    Ok(HttpResponse::Ok().json(state.db.get_campaign(id).await?))
+    Ok(HttpResponse::Ok().json(state.campaign(id).await?))
 }
 
 async fn replace(
@@ -66,8 +66,7 @@ async fn replace(
     body: Json<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let draft = body.0.validate()?;
-    Ok(HttpResponse::Ok().json(state.db.update_campaign(id, draft).await?))
+    Ok(HttpResponse::Ok().json(state.replace_campaign(id, body.0).await?))
 }
 
 async fn patch(
@@ -76,13 +75,7 @@ async fn patch(
     body: Json<CampaignPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let current = state.db.get_campaign(id).await?;
-    let draft = body.0.apply(&current)?;
-    if draft == current.to_draft() {
-        // Nothing changes: answer without a write (updated_at stays).
-        return Ok(HttpResponse::Ok().json(current));
-    }
-    Ok(HttpResponse::Ok().json(state.db.update_campaign(id, draft).await?))
+    Ok(HttpResponse::Ok().json(state.patch_campaign(id, body.0).await?))
 }
 
 async fn delete(
@@ -90,7 +83,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    state.db.delete_campaign(id).await?;
+    state.delete_campaign(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

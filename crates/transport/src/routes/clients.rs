@@ -59,14 +59,14 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
         max_revenue: q.max_revenue,
         q: nonblank(q.q),
     };
-    Ok(HttpResponse::Ok().json(state.db.list_clients(filter, page).await?))
+    Ok(HttpResponse::Ok().json(state.list_clients(filter, page).await?))
 }
 
 async fn create(
     state: web::Data<AppState>,
     body: Json<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = state.db.create_client(body.0.validate()?).await?;
+    let client = state.create_client(body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/clients/{}", client.id)))
         .json(client))
@@ -86,7 +86,7 @@ async fn get(
     q: Query<GetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let client = state.db.get_client(id).await?;
+    let client = state.client(id).await?;
     if !q.0.include_campaigns {
         return Ok(HttpResponse::Ok().json(client));
     }
@@ -95,7 +95,6 @@ async fn get(
         ..Default::default()
     };
     let campaigns = state
-        .db
         .list_campaigns(filter, PageRequest { page: 1, size: 100 })
         .await?;
     let mut body = serde_json::to_value(&client).map_err(ApiError::internal)?;
@@ -110,8 +109,7 @@ async fn replace(
     body: Json<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let draft = body.0.validate()?;
-    Ok(HttpResponse::Ok().json(state.db.update_client(id, draft).await?))
+    Ok(HttpResponse::Ok().json(state.replace_client(id, body.0).await?))
 }
 
 async fn patch(
@@ -120,13 +118,7 @@ async fn patch(
     body: Json<ClientPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let current = state.db.get_client(id).await?;
-    let draft = body.0.apply(&current)?;
-    if draft == current.to_draft() {
-        // Nothing changes: answer without a write (updated_at stays).
-        return Ok(HttpResponse::Ok().json(current));
-    }
-    Ok(HttpResponse::Ok().json(state.db.update_client(id, draft).await?))
+    Ok(HttpResponse::Ok().json(state.patch_client(id, body.0).await?))
 }
 
 async fn delete(
@@ -134,7 +126,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    state.db.delete_client(id).await?;
+    state.delete_client(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -87,7 +87,7 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
         campaign_id: q.campaign_id,
         priority: q.priority,
     };
-    Ok(HttpResponse::Ok().json(state.db.list_tasks(filter, page).await?))
+    Ok(HttpResponse::Ok().json(state.list_tasks(filter, page).await?))
 }
 
 async fn create(
@@ -159,7 +159,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    state.db.delete_task(id).await?;
+    state.delete_task(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
