@@ -10,14 +10,16 @@
 //!
 //! A Search Console export ZIP is read whole: every table in it becomes rows of one dataset.
 
+mod aliases;
 mod archive;
 mod shapes;
+mod summary;
 pub mod text;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use shapes::summarise;
+pub use summary::{SearchTotals, summarise};
 
 /// What a dataset holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

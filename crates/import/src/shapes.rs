@@ -1,191 +1,15 @@
 //! The shapes of the exports: alias tables, table classification and row reading.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
+use crate::aliases::*;
 use crate::text::{self, norm};
 use crate::{
     BacklinkRow, Dimension, EXPECTED, ImportError, Kind, MAX_LISTED_ERRORS, Parsed, Period,
     RowError, SearchRow, Source, TrafficRow,
 };
-
-const CLICKS: &[&str] = &[
-    "clicks",
-    "клики",
-    "klicks",
-    "clics",
-    "clic",
-    "clicchi",
-    "cliques",
-];
-const IMPRESSIONS: &[&str] = &[
-    "impressions",
-    "показы",
-    "impressionen",
-    "impresiones",
-    "impressioni",
-    "shows",
-    "impressões",
-];
-const CTR: &[&str] = &["ctr"];
-const POSITION: &[&str] = &[
-    "position",
-    "позиция",
-    "posición",
-    "posizione",
-    "posição",
-    "average position",
-    "средняя позиция",
-];
-const SHOW_POSITION: &[&str] = &[
-    "средняя позиция показа",
-    "average show position",
-    "avg. show position",
-    "avg show position",
-];
-const CLICK_POSITION: &[&str] = &[
-    "средняя позиция клика",
-    "average click position",
-    "avg. click position",
-    "avg click position",
-];
-
-const DIMENSIONS: &[(Dimension, &[&str])] = &[
-    (
-        Dimension::Query,
-        &[
-            "top queries",
-            "популярные запросы",
-            "queries",
-            "query",
-            "запрос",
-            "запросы",
-            "search query",
-            "die häufigsten suchanfragen",
-            "consultas principales",
-            "requêtes les plus fréquentes",
-        ],
-    ),
-    (
-        Dimension::Page,
-        &[
-            "top pages",
-            "самые популярные страницы",
-            "pages",
-            "page",
-            "страница",
-            "страницы",
-            "die häufigsten seiten",
-            "páginas principales",
-            "pages les plus populaires",
-            "url",
-        ],
-    ),
-    (
-        Dimension::Country,
-        &[
-            "country",
-            "страна",
-            "страны",
-            "land",
-            "país",
-            "pays",
-            "paese",
-        ],
-    ),
-    (
-        Dimension::Device,
-        &[
-            "device",
-            "устройство",
-            "устройства",
-            "gerät",
-            "dispositivo",
-            "appareil",
-        ],
-    ),
-    (
-        Dimension::Date,
-        &["date", "дата", "datum", "fecha", "jour", "data"],
-    ),
-    (
-        Dimension::SearchAppearance,
-        &[
-            "search appearance",
-            "вид в результатах поиска",
-            "darstellung in der suche",
-            "aspecto en la búsqueda",
-            "apparence dans les résultats de recherche",
-        ],
-    ),
-];
-
-const FILE_DIMENSIONS: &[(Dimension, &[&str])] = &[
-    (Dimension::Query, &["queries", "запросы", "requêtes"]),
-    (Dimension::Page, &["pages", "страницы"]),
-    (Dimension::Country, &["countries", "страны", "pays"]),
-    (Dimension::Device, &["devices", "устройства", "appareils"]),
-    (Dimension::Date, &["dates", "chart", "даты", "диаграмма"]),
-    (
-        Dimension::SearchAppearance,
-        &["search appearance", "вид в результатах поиска"],
-    ),
-];
-
-const SESSIONS: &[&str] = &["sessions", "сеансы", "визиты", "sitzungen", "sesiones"];
-const USERS: &[&str] = &[
-    "total users",
-    "users",
-    "active users",
-    "пользователи",
-    "всего пользователей",
-    "nutzer",
-    "usuarios",
-];
-const KEY_EVENTS: &[&str] = &[
-    "key events",
-    "conversions",
-    "ключевые события",
-    "конверсии",
-    "schlüsselereignisse",
-    "eventos clave",
-    "événements clés",
-];
-const REVENUE: &[&str] = &[
-    "total revenue",
-    "revenue",
-    "доход",
-    "общий доход",
-    "gesamtumsatz",
-    "ingresos totales",
-    "revenu total",
-];
-
-const SOURCE_URL: &[&str] = &[
-    "referring page url",
-    "source url",
-    "source_url",
-    "url from",
-    "sourceurl",
-];
-const TARGET_URL: &[&str] = &["target url", "target_url", "url to", "targeturl"];
-const ANCHOR: &[&str] = &["anchor", "anchor text", "anchor_text", "anchortext"];
-const NOFOLLOW: &[&str] = &["nofollow", "flagnofollow", "no follow"];
-const FIRST_SEEN: &[&str] = &[
-    "first seen",
-    "source first found date",
-    "first_seen",
-    "firstindexeddate",
-];
-const LAST_SEEN: &[&str] = &[
-    "last seen",
-    "source crawl date",
-    "last_seen",
-    "lastseendate",
-];
-const LOST: &[&str] = &["lost status", "lost link", "lost"];
 
 /// The column whose header is one of `aliases` exactly.
 fn col(headers: &[String], aliases: &[&str]) -> Option<usize> {
@@ -481,9 +305,12 @@ fn read_search(
 }
 
 /// i64 → f64 for rates (counts far below 2^53).
-fn f64_of(v: i64) -> f64 {
-    // Exact for every count an export can hold (below 2^53).
-    v.to_string().parse().unwrap_or(0.0)
+pub(crate) fn f64_of(v: i64) -> f64 {
+    // The high and low 32-bit halves, each converted exactly: exact for every count below
+    // 2^53 (far above what an export holds), with no `as` and no string round trip.
+    let high = i32::try_from(v >> 32).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX });
+    let low = u32::try_from(v & 0xFFFF_FFFF).unwrap_or(0);
+    f64::from(high) * 4_294_967_296.0 + f64::from(low)
 }
 
 struct TrafficCols {
@@ -745,108 +572,5 @@ fn empty(kind: Kind, source: Source) -> Parsed {
         traffic: Vec::new(),
         rows_rejected: 0,
         errors: Vec::new(),
-    }
-}
-
-/// Per dimension and period: rows, clicks, impressions, CTR = clicks ÷ impressions, and the
-/// impression-weighted position.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SearchTotals {
-    /// Rows.
-    pub rows: usize,
-    /// Sum of clicks.
-    pub clicks: i64,
-    /// Sum of impressions.
-    pub impressions: i64,
-    /// clicks ÷ impressions (0 without impressions).
-    pub ctr: f64,
-    /// Σ position × impressions ÷ Σ impressions.
-    pub position: Option<f64>,
-}
-
-/// The summary of a parsed export, as stored with the dataset.
-pub fn summarise(p: &Parsed) -> serde_json::Value {
-    match p.kind {
-        Kind::SearchPerformance => {
-            let mut by: BTreeMap<(Dimension, Period), (usize, i64, i64, f64)> = BTreeMap::new();
-            for r in &p.search {
-                let e = by.entry((r.dimension, r.period)).or_default();
-                e.0 += 1;
-                e.1 += r.clicks;
-                e.2 += r.impressions;
-                e.3 += r.position * f64_of(r.impressions);
-            }
-            let mut out = serde_json::Map::new();
-            for ((d, period), (rows, clicks, impressions, weighted)) in by {
-                let key = serde_json::to_value(d)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let totals = SearchTotals {
-                    rows,
-                    clicks,
-                    impressions,
-                    ctr: if impressions > 0 {
-                        f64_of(clicks) / f64_of(impressions)
-                    } else {
-                        0.0
-                    },
-                    position: (impressions > 0).then(|| weighted / f64_of(impressions)),
-                };
-                let slot = out
-                    .entry(key)
-                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-                if let Some(m) = slot.as_object_mut() {
-                    let period = if period == Period::Current {
-                        "current"
-                    } else {
-                        "previous"
-                    };
-                    m.insert(
-                        period.into(),
-                        serde_json::to_value(totals).unwrap_or_default(),
-                    );
-                }
-            }
-            serde_json::json!({
-                "dimensions": out,
-                "note": "Search Console's query and page tables are capped (top 1,000 rows, rare queries anonymised): their rows do not add up to the totals of the date or device tables.",
-            })
-        }
-        Kind::Backlinks => {
-            let domains: BTreeSet<String> = p
-                .backlinks
-                .iter()
-                .filter_map(|b| {
-                    url::Url::parse(&b.source_url)
-                        .ok()?
-                        .host_str()
-                        .map(|h| h.trim_start_matches("www.").to_lowercase())
-                })
-                .collect();
-            let nofollow = p.backlinks.iter().filter(|b| b.nofollow).count();
-            let links = p.backlinks.len();
-            serde_json::json!({
-                "links": links,
-                "referring_domains": domains.len(),
-                "nofollow_share": if links == 0 { 0.0 } else { f64_of(i64::try_from(nofollow).unwrap_or(0)) / f64_of(i64::try_from(links).unwrap_or(1)) },
-                "lost": p.backlinks.iter().filter(|b| b.lost).count(),
-            })
-        }
-        Kind::Traffic => {
-            let days: BTreeSet<NaiveDate> = p.traffic.iter().filter_map(|r| r.date).collect();
-            let sum = |f: fn(&TrafficRow) -> Option<f64>| -> Option<f64> {
-                let v: Vec<f64> = p.traffic.iter().filter_map(f).collect();
-                (!v.is_empty()).then(|| v.iter().sum())
-            };
-            serde_json::json!({
-                "rows": p.traffic.len(),
-                "days": days.len(),
-                "sessions": sum(|r| r.sessions),
-                "users": sum(|r| r.users),
-                "key_events": sum(|r| r.key_events),
-                "revenue": sum(|r| r.revenue),
-            })
-        }
     }
 }

@@ -85,7 +85,7 @@ fn default_backoff() -> u64 {
     200
 }
 
-/// A placeholder for secret values in shown configuration.
+/// What `config show` prints in place of a header or environment value (they are secrets).
 pub const REDACTED: &str = "<redacted>";
 
 impl McpConfig {

@@ -203,64 +203,58 @@ impl Service {
                 .unwrap_or_else(|_| "client".into()),
             None => "client".into(),
         };
-        if task.task_type == "audit_report" {
+        let audit = task.task_type == "audit_report";
+        let stem = if audit {
             let day = task
                 .finished_at
                 .map_or_else(|| "undated".to_string(), |d| d.date_naive().to_string());
-            let stem = format!("audit-report-{}-{day}", slug(&client_name));
-            return Ok(match format {
-                ReportFormat::Json => ReportDocument {
-                    content_type: "application/json",
-                    file_name: format!("{stem}.json"),
-                    body: serde_json::to_vec_pretty(&json!({
-                        "client": {"id": client_id, "name": client_name},
-                        "task_id": task_id,
-                        "finished_at": task.finished_at,
-                        "report": out,
-                    }))
-                    .unwrap_or_default(),
-                },
-                ReportFormat::Csv => ReportDocument {
-                    content_type: "text/csv; charset=utf-8",
-                    file_name: format!("{stem}.csv"),
-                    body: audit_csv_of(&out)?,
-                },
-                ReportFormat::Html => ReportDocument {
-                    content_type: "text/html; charset=utf-8",
-                    file_name: format!("{stem}.html"),
-                    body: audit_html_of(&client_name, &out, &self.settings.branding).into_bytes(),
-                },
-            });
-        }
-        let period = &out["period"]["current"];
-        let stem = format!(
-            "report-{}-{}-{}",
-            slug(&client_name),
-            period["from"].as_str().unwrap_or("period"),
-            period["to"].as_str().unwrap_or("end")
-        );
-        Ok(match format {
-            ReportFormat::Json => ReportDocument {
-                content_type: "application/json",
-                file_name: format!("{stem}.json"),
-                body: serde_json::to_vec_pretty(&json!({
+            format!("audit-report-{}-{day}", slug(&client_name))
+        } else {
+            let period = &out["period"]["current"];
+            format!(
+                "report-{}-{}-{}",
+                slug(&client_name),
+                period["from"].as_str().unwrap_or("period"),
+                period["to"].as_str().unwrap_or("end")
+            )
+        };
+        let brand = &self.settings.branding;
+        let (content_type, ext, body) = match format {
+            ReportFormat::Json => (
+                "application/json",
+                "json",
+                serde_json::to_vec_pretty(&json!({
                     "client": {"id": client_id, "name": client_name},
                     "task_id": task_id,
                     "finished_at": task.finished_at,
                     "report": out,
                 }))
                 .unwrap_or_default(),
-            },
-            ReportFormat::Csv => ReportDocument {
-                content_type: "text/csv; charset=utf-8",
-                file_name: format!("{stem}.csv"),
-                body: csv_of(&out)?,
-            },
-            ReportFormat::Html => ReportDocument {
-                content_type: "text/html; charset=utf-8",
-                file_name: format!("{stem}.html"),
-                body: html_of(&client_name, &out, &self.settings.branding).into_bytes(),
-            },
+            ),
+            ReportFormat::Csv => (
+                "text/csv; charset=utf-8",
+                "csv",
+                if audit {
+                    audit_csv_of(&out)?
+                } else {
+                    csv_of(&out)?
+                },
+            ),
+            ReportFormat::Html => (
+                "text/html; charset=utf-8",
+                "html",
+                if audit {
+                    audit_html_of(&client_name, &out, brand)
+                } else {
+                    html_of(&client_name, &out, brand)
+                }
+                .into_bytes(),
+            ),
+        };
+        Ok(ReportDocument {
+            content_type,
+            file_name: format!("{stem}.{ext}"),
+            body,
         })
     }
 }

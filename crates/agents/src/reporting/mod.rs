@@ -5,8 +5,11 @@
 //! Every figure is computed from the stored rows and says which dataset it came from; what
 //! the datasets do not hold is listed under `not_measured`.
 
+mod audit;
 mod config;
 
+pub use audit::AuditReportInput;
+use audit::check_audit;
 pub use config::ReportingConfig;
 
 use std::collections::BTreeMap;
@@ -27,37 +30,6 @@ use crate::data::{DataKind, ResultQuery};
 pub const KPI_REPORT: &str = "kpi_report";
 /// The task type of the client-ready audit report.
 pub const AUDIT_REPORT: &str = "audit_report";
-
-/// Which stored audit to report on.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct AuditReportInput {
-    /// The client whose newest stored audit is reported.
-    pub client_id: String,
-    /// Only audits of this campaign.
-    #[serde(default)]
-    pub campaign_id: Option<String>,
-}
-
-fn check_audit(input: &Value) -> Result<(uuid::Uuid, Option<uuid::Uuid>), AgentError> {
-    let i: AuditReportInput = parse_input(input)?;
-    let id = |field: &str, s: &str| {
-        uuid::Uuid::parse_str(s.trim()).map_err(|_| AgentError::InvalidInput {
-            field: field.into(),
-            message: "must be a UUID".into(),
-        })
-    };
-    let client = id("client_id", &i.client_id)?;
-    let campaign = match i
-        .campaign_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(c) => Some(id("campaign_id", c)?),
-    };
-    Ok((client, campaign))
-}
 
 /// What to compare the period with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Default)]
@@ -205,122 +177,6 @@ fn round(v: f64, places: i32) -> f64 {
 }
 
 impl Reporting {
-    /// A stored audit as a client-ready report: score and grade, category scores with their
-    /// reasons, issue counts by severity, the issues in priority order with why and how to
-    /// fix, and the crawl behind it.
-    async fn audit_report(
-        &self,
-        input: &Value,
-        ctx: &TaskContext,
-    ) -> Result<AgentOutput, AgentError> {
-        let (client_id, campaign_id) = check_audit(input)?;
-        let stored = ctx
-            .data()
-            .latest_result(&ResultQuery {
-                agent_id: "technical_seo_auditor".into(),
-                client_id: Some(client_id),
-                campaign_id,
-                ..ResultQuery::default()
-            })
-            .await
-            .map_err(|e| AgentError::Transient(e.to_string()))?;
-        let Some(audit) = stored else {
-            return Ok(AgentOutput {
-                summary: "No stored audit for this client: run a technical audit first.".into(),
-                score: None,
-                factors: Vec::new(),
-                findings: Vec::new(),
-                recommendations: vec!["Run a technical SEO audit of the client's site".into()],
-                data_sources: Vec::new(),
-                not_measured: vec!["audit (no stored technical audit for the client)".into()],
-                extra: Map::new(),
-            });
-        };
-        let out = &audit.output;
-        let issues: Vec<Value> = out
-            .get("issues")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut by_severity: BTreeMap<String, usize> = BTreeMap::new();
-        for i in &issues {
-            let s = i
-                .get("severity")
-                .and_then(Value::as_str)
-                .unwrap_or("info")
-                .to_string();
-            *by_severity.entry(s).or_default() += 1;
-        }
-        let top: Vec<Value> = issues
-            .iter()
-            .take(self.config.audit_top_issues)
-            .cloned()
-            .collect();
-        let factors: Vec<crate::contract::Factor> = out
-            .get("factors")
-            .cloned()
-            .and_then(|f| serde_json::from_value(f).ok())
-            .unwrap_or_default();
-        let findings: Vec<Finding> = out
-            .get("findings")
-            .cloned()
-            .and_then(|f| serde_json::from_value(f).ok())
-            .unwrap_or_default();
-        let recommendations: Vec<String> = out
-            .get("recommendations")
-            .cloned()
-            .and_then(|r| serde_json::from_value(r).ok())
-            .unwrap_or_default();
-        let not_measured: Vec<String> = out
-            .get("not_measured")
-            .cloned()
-            .and_then(|r| serde_json::from_value(r).ok())
-            .unwrap_or_default();
-        let score = out.get("score").and_then(Value::as_f64);
-        let grade = out.get("grade").and_then(Value::as_str).unwrap_or("—");
-        let site = out
-            .pointer("/crawl/start_url")
-            .and_then(Value::as_str)
-            .unwrap_or("the site");
-        let counts = by_severity
-            .iter()
-            .map(|(s, n)| format!("{n} {s}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let summary = format!(
-            "Audit report for {site}: score {}/100 ({grade}); {} issue type(s){}.",
-            score.map_or_else(|| "—".to_string(), |s| format!("{s}")),
-            issues.len(),
-            if counts.is_empty() {
-                String::new()
-            } else {
-                format!(": {counts}")
-            }
-        );
-        let mut extra = Map::new();
-        extra.insert("audit_task_id".into(), json!(audit.task_id));
-        extra.insert("audited_at".into(), json!(audit.finished_at));
-        extra.insert("site".into(), json!(site));
-        extra.insert("grade".into(), json!(grade));
-        extra.insert("issues_by_severity".into(), json!(by_severity));
-        extra.insert("top_issues".into(), json!(top));
-        extra.insert("issues_total".into(), json!(issues.len()));
-        extra.insert(
-            "crawl".into(),
-            out.get("crawl").cloned().unwrap_or(Value::Null),
-        );
-        Ok(AgentOutput {
-            summary,
-            score,
-            factors,
-            findings,
-            recommendations,
-            data_sources: vec![format!("audit task {}", audit.task_id)],
-            not_measured,
-            extra,
-        })
-    }
-
     async fn kpi_report(
         &self,
         input: &Value,
