@@ -273,6 +273,10 @@ pub fn effective_config_toml(config: &Config) -> Result<String, StartError> {
         toml::Value::try_from(&config.branding).map_err(bad)?,
     );
     settings.insert(
+        "sales".into(),
+        toml::Value::try_from(&config.sales).map_err(bad)?,
+    );
+    settings.insert(
         "mcp".into(),
         toml::Value::try_from(config.mcp.redacted()).map_err(bad)?,
     );

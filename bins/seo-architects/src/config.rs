@@ -150,6 +150,11 @@ pub struct Config {
     #[arg(skip)]
     #[serde(skip)]
     pub branding: seo_service::reports::Branding,
+    /// `[sales]` of the configuration file: approval gates, proposal validity, qualifying
+    /// classes, the workflow a new lead starts.
+    #[arg(skip)]
+    #[serde(skip)]
+    pub sales: seo_service::sales::SalesConfig,
     /// `[mcp]` of the configuration file: the MCP data providers agents may use.
     #[arg(skip)]
     #[serde(skip)]
@@ -462,6 +467,9 @@ impl Config {
         }
         if let Some(b) = s.branding {
             self.branding = b;
+        }
+        if let Some(c) = s.sales {
+            self.sales = c;
         }
     }
 

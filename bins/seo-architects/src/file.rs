@@ -49,6 +49,8 @@ pub struct FileSections {
     pub mcp: Option<seo_mcp::McpConfig>,
     /// `[branding]`: white-label report branding.
     pub branding: Option<seo_service::reports::Branding>,
+    /// `[sales]`: approval gates, proposal validity, qualifying classes.
+    pub sales: Option<seo_service::sales::SalesConfig>,
 }
 
 /// A parsed file: plain settings (key → value text for clap) and the sections.
@@ -121,6 +123,11 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
                 let b: seo_service::reports::Branding = strict("branding", value)?;
                 b.check()?;
                 out.sections.branding = Some(b);
+            }
+            "sales" => {
+                let c: seo_service::sales::SalesConfig = strict("sales", value)?;
+                c.check()?;
+                out.sections.sales = Some(c);
             }
             "mcp" => {
                 let m: seo_mcp::McpConfig = strict("mcp", value)?;

@@ -270,6 +270,7 @@ pub fn service_settings(config: &Config) -> seo_service::ServiceSettings {
         },
         allow_private_targets: config.crawler_allow_private,
         branding: config.branding.clone(),
+        sales: config.sales.clone(),
     }
 }
 

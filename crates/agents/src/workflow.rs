@@ -531,6 +531,7 @@ pub fn builtin_workflows() -> BTreeMap<String, WorkflowDef> {
                         ("company_size", "input.company_size"),
                         ("lead_score", "steps.qualify.score"),
                         ("lead_class", "steps.qualify.classification"),
+                        ("lead_id", "input.lead_id"),
                     ]
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))

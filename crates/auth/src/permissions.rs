@@ -35,13 +35,23 @@ pub enum Permission {
     UsersAdmin,
     #[serde(rename = "system:read")]
     SystemRead,
+    #[serde(rename = "leads:read")]
+    LeadsRead,
+    #[serde(rename = "leads:write")]
+    LeadsWrite,
+    #[serde(rename = "proposals:read")]
+    ProposalsRead,
+    #[serde(rename = "proposals:write")]
+    ProposalsWrite,
+    #[serde(rename = "proposals:approve")]
+    ProposalsApprove,
 }
 
 use Permission as P;
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 19] = [
         P::ClientsRead,
         P::ClientsWrite,
         P::ClientsDelete,
@@ -56,6 +66,11 @@ impl Permission {
         P::AnalyticsRead,
         P::UsersAdmin,
         P::SystemRead,
+        P::LeadsRead,
+        P::LeadsWrite,
+        P::ProposalsRead,
+        P::ProposalsWrite,
+        P::ProposalsApprove,
     ];
 
     /// The `area:action` name.
@@ -75,6 +90,11 @@ impl Permission {
             P::AnalyticsRead => "analytics:read",
             P::UsersAdmin => "users:admin",
             P::SystemRead => "system:read",
+            P::LeadsRead => "leads:read",
+            P::LeadsWrite => "leads:write",
+            P::ProposalsRead => "proposals:read",
+            P::ProposalsWrite => "proposals:write",
+            P::ProposalsApprove => "proposals:approve",
         }
     }
 }
@@ -82,7 +102,8 @@ impl Permission {
 /// The permission table: admin ⊃ manager ⊃ operator.
 ///
 /// Operator: every `:read` plus `tasks:write`. Manager: everything except `clients:delete`,
-/// `agents:admin` and `users:admin`. Admin: everything.
+/// `agents:admin` and `users:admin` (so managers hold `proposals:approve`: which approval
+/// gate a role may decide is the gate's own rule). Admin: everything.
 pub fn role_grants(role: Role, permission: Permission) -> bool {
     match role {
         Role::Admin => true,
@@ -98,6 +119,8 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::AgentsRead
                 | P::AnalyticsRead
                 | P::SystemRead
+                | P::LeadsRead
+                | P::ProposalsRead
                 | P::TasksWrite
         ),
     }
@@ -170,14 +193,17 @@ mod tests {
                 "tasks:write",
                 "agents:read",
                 "analytics:read",
-                "system:read"
+                "system:read",
+                "leads:read",
+                "proposals:read"
             ]
         );
         let mgr = permissions_of(Role::Manager);
-        assert_eq!(mgr.len(), 11);
+        assert_eq!(mgr.len(), 16);
+        assert!(mgr.contains(&P::ProposalsApprove) && mgr.contains(&P::LeadsWrite));
         assert!(mgr.contains(&P::CampaignsDelete) && !mgr.contains(&P::ClientsDelete));
         assert!(!mgr.contains(&P::AgentsAdmin) && !mgr.contains(&P::UsersAdmin));
-        assert_eq!(permissions_of(Role::Admin).len(), 14);
+        assert_eq!(permissions_of(Role::Admin).len(), 19);
         for p in Permission::ALL {
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         }

@@ -7,8 +7,10 @@
 pub mod campaign;
 pub mod client;
 pub mod dataset;
+pub mod lead;
 pub mod num;
 pub mod page;
+pub mod proposal;
 pub mod task;
 pub mod user;
 pub mod validation;
@@ -22,7 +24,15 @@ pub use client::{
     Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount,
 };
 pub use dataset::{Dataset, DatasetRow, NewDataset, NewDatasetRow};
+pub use lead::{
+    IllegalStageMove, Lead, LeadDraft, LeadFilter, LeadInput, LeadPatch, LeadStage, Qualification,
+    StageChange, StageMove,
+};
 pub use page::{Page, PageRequest};
+pub use proposal::{
+    ApprovalGate, DecisionAction, DecisionInput, NewProposal, Proposal, ProposalDecision,
+    ProposalDetail, ProposalFilter, ProposalStatus, ProposalVersion,
+};
 pub use task::{
     NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus, TypeCount,
 };

@@ -22,15 +22,18 @@ pub enum RunStatus {
     Failed,
     /// A step's task was cancelled.
     Cancelled,
+    /// Every step is done; a proposal the run produced waits for a person's approval.
+    WaitingApproval,
 }
 
 impl RunStatus {
     /// Every status.
-    pub const ALL: [RunStatus; 4] = [
+    pub const ALL: [RunStatus; 5] = [
         RunStatus::Running,
         RunStatus::Completed,
         RunStatus::Failed,
         RunStatus::Cancelled,
+        RunStatus::WaitingApproval,
     ];
 
     /// The serialised name.
@@ -40,6 +43,7 @@ impl RunStatus {
             RunStatus::Completed => "completed",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
+            RunStatus::WaitingApproval => "waiting_approval",
         }
     }
 
@@ -50,7 +54,7 @@ impl RunStatus {
 
     /// Whether the run is over.
     pub fn is_final(self) -> bool {
-        self != RunStatus::Running
+        !matches!(self, RunStatus::Running | RunStatus::WaitingApproval)
     }
 }
 

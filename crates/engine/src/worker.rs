@@ -187,7 +187,11 @@ async fn run_one(w: &Worker, task: Task, stop: &mut watch::Receiver<bool>) -> En
             db.time_out_task(task.id, &w.id, &e, advance()).await
         }
         Outcome::Done(Ok(out)) => match serde_json::to_value(&out) {
-            Ok(v) => db.complete_task(task.id, &w.id, &v, advance()).await,
+            Ok(v) => {
+                let effects = s.effects_of(&task, &v);
+                db.complete_task_with(task.id, &w.id, &v, advance(), effects)
+                    .await
+            }
             Err(e) => {
                 let e = TaskError::new("invalid_output", format!("output not serialisable: {e}"));
                 db.fail_task(task.id, &w.id, &e, None, advance()).await

@@ -385,6 +385,7 @@ pub(crate) fn service_error(e: &ServiceError) -> CallToolResult {
         ServiceError::Db(DbError::InvalidReference(m)) => {
             tool_error(m.clone(), json!({"code": "invalid_reference"}))
         }
+        ServiceError::Forbidden(m) => tool_error(m.clone(), json!({"code": "forbidden"})),
         other => {
             tracing::error!(error = %other, "MCP call failed");
             tool_error(

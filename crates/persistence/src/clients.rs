@@ -13,27 +13,27 @@ use crate::{Database, DbError, DbResult, contains_pattern, now, parse_id, utc};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = clients)]
-struct ClientRow {
-    id: String,
-    company_name: String,
-    name_key: String,
-    industry: Option<String>,
-    industry_key: Option<String>,
-    website: Option<String>,
-    annual_revenue: Option<i64>,
-    employee_count: Option<i64>,
-    country: Option<String>,
-    contact_person: Option<String>,
-    contact_email: Option<String>,
-    contact_phone: Option<String>,
-    metadata: String,
-    search_key: String,
-    created_at: NaiveDateTime,
+pub(crate) struct ClientRow {
+    pub(crate) id: String,
+    pub(crate) company_name: String,
+    pub(crate) name_key: String,
+    pub(crate) industry: Option<String>,
+    pub(crate) industry_key: Option<String>,
+    pub(crate) website: Option<String>,
+    pub(crate) annual_revenue: Option<i64>,
+    pub(crate) employee_count: Option<i64>,
+    pub(crate) country: Option<String>,
+    pub(crate) contact_person: Option<String>,
+    pub(crate) contact_email: Option<String>,
+    pub(crate) contact_phone: Option<String>,
+    pub(crate) metadata: String,
+    pub(crate) search_key: String,
+    pub(crate) created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
 impl ClientRow {
-    fn new(id: Uuid, d: ClientDraft, created_at: NaiveDateTime) -> DbResult<Self> {
+    pub(crate) fn new(id: Uuid, d: ClientDraft, created_at: NaiveDateTime) -> DbResult<Self> {
         // Lower-cased copies make case-insensitive matching Unicode-correct on both
         // backends (SQLite's lower() folds ASCII only).
         let search_key = [
@@ -68,7 +68,7 @@ impl ClientRow {
         })
     }
 
-    fn into_domain(self) -> DbResult<Client> {
+    pub(crate) fn into_domain(self) -> DbResult<Client> {
         Ok(Client {
             id: parse_id(&self.id)?,
             company_name: self.company_name,

@@ -23,6 +23,8 @@ mod clients;
 mod datasets;
 pub mod error;
 pub mod kv;
+mod leads;
+mod proposals;
 mod queue;
 mod schema;
 mod settings;
@@ -36,7 +38,9 @@ pub use db::{
     redact_url,
 };
 pub use error::{DbError, DbResult};
-pub use queue::{Claimed, ExpiredOutcome, QueueHealth};
+pub use leads::Actor;
+pub use proposals::{Decide, ProposalChange};
+pub use queue::{Claimed, Effect, ExpiredOutcome, QueueHealth};
 pub use users::UserCredentials;
 pub use workflows::{Advance, Advancer, Finished};
 

@@ -36,6 +36,15 @@ pub struct Claimed {
     pub lease_expires_at: DateTime<Utc>,
 }
 
+/// A record a completed task's output writes, in the transaction that completes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A qualification: score and class on the lead.
+    Qualified(seo_domain::Qualification),
+    /// A proposal version.
+    Proposal(seo_domain::NewProposal),
+}
+
 /// What happened to a task whose lease expired.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExpiredOutcome {
@@ -184,11 +193,26 @@ impl Database {
         output: &serde_json::Value,
         advance: Option<Advancer>,
     ) -> DbResult<Option<Finished>> {
+        self.complete_task_with(id, worker, output, advance, Vec::new())
+            .await
+    }
+
+    /// [`Database::complete_task`], also writing the records the output makes (`effects`)
+    /// in the same transaction, before the run is advanced.
+    pub async fn complete_task_with(
+        &self,
+        id: Uuid,
+        worker: &str,
+        output: &serde_json::Value,
+        advance: Option<Advancer>,
+        effects: Vec<Effect>,
+    ) -> DbResult<Option<Finished>> {
         self.finish(
             id,
             worker,
             Finish::Completed(serde_json::to_string(output)?),
             advance,
+            effects,
         )
         .await
     }
@@ -213,6 +237,7 @@ impl Database {
                 retry_after,
             },
             advance,
+            Vec::new(),
         )
         .await
     }
@@ -226,7 +251,13 @@ impl Database {
         error: &seo_domain::TaskError,
         advance: Option<Advancer>,
     ) -> DbResult<Option<Finished>> {
-        self.finish(id, worker, Finish::TimedOut(encode_error(error)), advance)
+        self.finish(
+            id,
+            worker,
+            Finish::TimedOut(encode_error(error)),
+            advance,
+            Vec::new(),
+        )
             .await
     }
 
@@ -236,6 +267,7 @@ impl Database {
         worker: &str,
         how: Finish,
         advance: Option<Advancer>,
+        effects: Vec<Effect>,
     ) -> DbResult<Option<Finished>> {
         let worker = worker.to_string();
         let app_now = self.app_now();
@@ -318,6 +350,14 @@ impl Database {
                 let Some(row) = row else {
                     return Ok(None);
                 };
+                if row.status == "completed" {
+                    for e in &effects {
+                        match e {
+                            Effect::Qualified(q) => crate::leads::apply_qualification!(c, q)?,
+                            Effect::Proposal(p) => crate::proposals::apply_proposal!(c, p)?,
+                        }
+                    }
+                }
                 // A retry is no step outcome yet: the run waits for the final one.
                 let advance = if row.status == "pending" { None } else { advance };
                 let (spawned, run) = advance_run!(c, &row, advance)?;

@@ -136,6 +136,96 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leads (id) {
+        id -> Text,
+        company_name -> Text,
+        contact_name -> Nullable<Text>,
+        contact_role -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        company_size -> Nullable<Text>,
+        budget_range -> Nullable<Text>,
+        timeline -> Nullable<Text>,
+        pain_points -> Text,
+        goals -> Text,
+        source -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        stage -> Text,
+        lost_reason -> Nullable<Text>,
+        score -> Nullable<Double>,
+        classification -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        search_key -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_stage_changes (id) {
+        id -> Text,
+        lead_id -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        reason -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        username -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        lead_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        company_name -> Text,
+        status -> Text,
+        version -> Integer,
+        annual_value -> Double,
+        required_approvals -> Text,
+        approvals -> Text,
+        content -> Text,
+        task_id -> Nullable<Text>,
+        workflow_run_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    proposal_versions (proposal_id, version) {
+        proposal_id -> Text,
+        version -> Integer,
+        annual_value -> Double,
+        task_id -> Nullable<Text>,
+        content -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_decisions (id) {
+        id -> Text,
+        proposal_id -> Text,
+        version -> Integer,
+        action -> Text,
+        gate -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        username -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(campaigns -> clients (client_id));
 
 diesel::table! {
@@ -153,5 +243,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     workflow_runs,
     datasets,
-    dataset_rows
+    dataset_rows,
+    leads,
+    lead_stage_changes,
+    proposals,
+    proposal_versions,
+    proposal_decisions
 );

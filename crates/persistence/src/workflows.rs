@@ -129,6 +129,12 @@ macro_rules! advance_run {
                         let finished = row.clone().into_domain()?;
                         let mut decided: crate::workflows::Advance =
                             advance(&run, &finished, &outputs);
+                        // A run whose proposal waits for a person completes when it is decided.
+                        if decided.status == seo_domain::RunStatus::Completed
+                            && crate::proposals::run_waits_for_approval!($c, run_id.as_str())?
+                        {
+                            decided.status = seo_domain::RunStatus::WaitingApproval;
+                        }
                         let mut spawned = Vec::with_capacity(decided.spawn.len());
                         for (step, mut new) in std::mem::take(&mut decided.spawn) {
                             new.parent_id = Some(finished.id);

@@ -33,6 +33,9 @@ pub enum ServiceError {
     /// No such record.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller's role may not do this (e.g. decide an approval gate above its role): 403.
+    #[error("{0}")]
+    Forbidden(String),
     /// A state rule stops it (illegal transition, last admin, …).
     #[error("{0}")]
     Conflict(String),

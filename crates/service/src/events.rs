@@ -56,3 +56,28 @@ pub async fn workflow_update(kv: &dyn Kv, run: &seo_domain::WorkflowRun, event: 
         tracing::warn!(error = %e, run_id = %run.id, "could not publish a workflow event");
     }
 }
+
+/// Publishes a `lead_update` (created, stage_changed).
+pub async fn lead_update(kv: &dyn Kv, lead: &seo_domain::Lead, event: &str) {
+    let msg = json!({
+        "type": "lead_update",
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "data": {"event": event, "lead_id": lead.id, "stage": lead.stage, "classification": lead.classification, "score": lead.score, "client_id": lead.client_id},
+    });
+    if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
+        tracing::warn!(error = %e, lead_id = %lead.id, "could not publish a lead event");
+    }
+}
+
+/// Publishes a `proposal_update` after a decision (approved, rejected, sent, accepted,
+/// declined).
+pub async fn proposal_update(kv: &dyn Kv, p: &seo_domain::Proposal, event: &str) {
+    let msg = json!({
+        "type": "proposal_update",
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "data": {"event": event, "proposal_id": p.id, "lead_id": p.lead_id, "status": p.status, "version": p.version, "annual_value": p.annual_value},
+    });
+    if let Err(e) = kv.publish(CHANNEL, &msg.to_string()).await {
+        tracing::warn!(error = %e, proposal_id = %p.id, "could not publish a proposal event");
+    }
+}

@@ -12,6 +12,9 @@
 //!   conditional statement.
 //! - [`Service::alerts`], [`stats::success_rate`]: one definition each.
 //! - [`Service::start_workflow`] and the run views: workflow runs.
+//! - [`Service::create_lead`], [`Service::move_lead`], [`Service::review_proposal`],
+//!   [`Service::send_proposal`]: the sales pipeline; [`Service::effects_of`]: the records a
+//!   finished sales task writes in its completing transaction.
 
 pub mod alerts;
 pub mod campaigns;
@@ -21,6 +24,7 @@ pub mod events;
 pub mod external;
 pub mod records;
 pub mod reports;
+pub mod sales;
 pub mod stats;
 pub mod tasks;
 pub mod users;
@@ -50,6 +54,8 @@ pub struct ServiceSettings {
     pub allow_private_targets: bool,
     /// White-label branding of report documents.
     pub branding: reports::Branding,
+    /// The sales pipeline: approval gates, proposal validity, qualifying classes.
+    pub sales: sales::SalesConfig,
 }
 
 /// Everything a use-case may use. Cheap to clone.

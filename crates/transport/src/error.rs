@@ -231,6 +231,7 @@ impl From<seo_service::ServiceError> for ApiError {
             S::Agent(a) => agent_error(a),
             S::NotFound(what) => ApiError::not_found(what),
             S::Conflict(m) => ApiError::conflict(m),
+            S::Forbidden(m) => ApiError::forbidden(m),
             S::Db(d) => d.into(),
             S::Auth(a) => a.into(),
         }

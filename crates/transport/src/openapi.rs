@@ -479,6 +479,33 @@ pub fn constrain_fields(v: &mut Value) {
         ("ClientInput", "website", &website),
         ("ClientPatch", "website", &website),
     ];
+    let short = json!({"pattern": optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS)});
+    let notes = json!({"pattern": optional_text_pattern(seo_domain::lead::NOTES_MAX_CHARS)});
+    let item = json!({"pattern": optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS)});
+    let list = json!({"maxItems": seo_domain::lead::MAX_LIST_ITEMS, "items": {"type": "string", "pattern": item["pattern"]}});
+    let comment =
+        json!({"pattern": optional_text_pattern(seo_domain::proposal::COMMENT_MAX_CHARS)});
+    let mut fields: Vec<(&str, &str, &Value)> = fields.to_vec();
+    for schema in ["LeadInput", "LeadPatch"] {
+        fields.extend([
+            (schema, "company_name", &name),
+            (schema, "contact_name", &person),
+            (schema, "contact_role", &short),
+            (schema, "email", &contact_email),
+            (schema, "phone", &phone),
+            (schema, "website", &website),
+            (schema, "industry", &industry),
+            (schema, "company_size", &short),
+            (schema, "budget_range", &short),
+            (schema, "timeline", &short),
+            (schema, "source", &short),
+            (schema, "notes", &notes),
+            (schema, "pain_points", &list),
+            (schema, "goals", &list),
+        ]);
+    }
+    fields.push(("StageMove", "reason", &short));
+    fields.push(("DecisionInput", "comment", &comment));
     for (schema, field, rule) in fields {
         let prop = v
             .pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))
@@ -560,7 +587,7 @@ fn openapi_path(p: &str) -> String {
 
 /// Doc-only shapes of responses whose runtime types are generic or live elsewhere.
 pub mod shapes {
-    use seo_domain::{Campaign, Client, Role, Task, User};
+    use seo_domain::{Campaign, Client, Lead, Proposal, Role, StageChange, Task, User};
     use serde::Serialize;
     use utoipa::ToSchema;
 
@@ -581,6 +608,17 @@ pub mod shapes {
     page!(CampaignPage, Campaign);
     page!(TaskPage, Task);
     page!(UserPage, User);
+    page!(LeadPage, Lead);
+    page!(ProposalPage, Proposal);
+
+    /// `GET /api/leads/{id}/history`.
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct LeadHistory {
+        lead_id: uuid::Uuid,
+        total: usize,
+        /// Oldest first.
+        items: Vec<StageChange>,
+    }
 
     /// `POST /auth/login` and `/auth/refresh` answer.
     #[derive(Debug, Serialize, ToSchema)]

@@ -414,7 +414,12 @@ pub fn start(state: AppState) {
                 .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string))
             {
                 Some(t) if t == "task_update" || t == "workflow_update" => "tasks",
-                Some(t) if t == "campaign_update" => "campaigns",
+                // The pipeline's records travel with the campaigns: the agency's work.
+                Some(t)
+                    if t == "campaign_update" || t == "lead_update" || t == "proposal_update" =>
+                {
+                    "campaigns"
+                }
                 Some(t) if t == "alert" => "alerts",
                 _ => continue,
             };

@@ -117,6 +117,10 @@ impl NumOrText {
 pub struct LeadInput {
     /// Company name (at least 2 characters).
     pub company_name: String,
+    /// The stored lead this is (its score and class are written back on it).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub lead_id: Option<uuid::Uuid>,
     /// Contact e-mail.
     #[serde(default)]
     pub email: Option<String>,

@@ -30,6 +30,10 @@ pub const PROPOSE: &str = "generate_proposal";
 pub struct ProposalInput {
     /// Company name.
     pub company_name: String,
+    /// The lead it is for: the stored proposal is linked to it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub lead_id: Option<uuid::Uuid>,
     /// Industry.
     #[serde(default)]
     pub industry: Option<String>,
@@ -225,6 +229,8 @@ impl ProposalGeneration {
         extra.insert("services".into(), json!(lines));
         extra.insert("totals".into(), json!({"one_time": one_time, "monthly": monthly, "first_year": one_time + 12.0 * monthly}));
         extra.insert("packages".into(), packages);
+        // The value approval gates compare: the recommended package's first year.
+        extra.insert("annual_value".into(), json!(growth_pkg.0 + 12.0 * growth_pkg.1));
         extra.insert("roi".into(), json!({"package": "growth", "horizons": horizon, "breakeven_month": breakeven, "assumptions": assumptions}));
         extra.insert("next_steps".into(), json!(next_steps));
         Ok(AgentOutput {

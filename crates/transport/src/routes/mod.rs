@@ -13,6 +13,7 @@ pub mod docs;
 pub mod health;
 pub mod mcp;
 pub mod metrics;
+pub mod sales;
 pub mod tasks;
 pub mod users;
 pub mod workflows;
@@ -106,6 +107,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     clients::routes(&mut t);
     datasets::routes(&mut t);
     campaigns::routes(&mut t);
+    sales::routes(&mut t);
     tasks::routes(&mut t);
     agents::routes(&mut t);
     workflows::routes(&mut t);

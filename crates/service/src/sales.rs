@@ -1,0 +1,571 @@
+//! The sales pipeline's use-cases: leads (records, stage moves, history), proposals
+//! (stored from `proposal_generation`, approvals by gate, sending, the prospect's answer,
+//! expiry), and the records a finished sales task writes ([`Service::effects_of`]).
+
+use seo_auth::Permission;
+use seo_domain::proposal::{ApprovalGate, COMMENT_MAX_CHARS, default_gates, required_gates};
+use seo_domain::{
+    DecisionAction, DecisionInput, Lead, LeadFilter, LeadInput, LeadPatch, NewProposal, Page,
+    PageRequest, Proposal, ProposalDetail, ProposalFilter, ProposalStatus, Qualification,
+    RunStatus, StageChange, StageMove, Task, User,
+};
+use seo_persistence::{Actor, DbError, Effect, ProposalChange};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::workflows::StartRun;
+use crate::{Service, events};
+
+/// `[sales]` of the configuration file: approval gates, proposal validity, and which
+/// qualification classes move a lead to `qualified`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SalesConfig {
+    /// Approval gates by annual value (default: above 1,000,000 sales operations by a
+    /// manager; above 5,000,000 also the business development director, an admin).
+    pub gates: Vec<ApprovalGate>,
+    /// Days an open proposal stays valid after its latest version (default 30).
+    pub proposal_valid_days: i64,
+    /// Qualification classes that move a `new` lead to `qualified` (default hot, warm).
+    pub qualifying_classes: Vec<String>,
+    /// The workflow a new lead starts (default `lead`; empty: none).
+    pub lead_workflow: String,
+}
+
+impl Default for SalesConfig {
+    fn default() -> Self {
+        Self {
+            gates: default_gates(),
+            proposal_valid_days: 30,
+            qualifying_classes: vec!["hot".into(), "warm".into()],
+            lead_workflow: "lead".into(),
+        }
+    }
+}
+
+impl SalesConfig {
+    /// Checks the values; the error names the key.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=3650).contains(&self.proposal_valid_days) {
+            return Err("sales.proposal_valid_days: must be 1-3650".into());
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for g in &self.gates {
+            if g.id.trim().is_empty() || !ids.insert(g.id.as_str()) {
+                return Err(format!(
+                    "sales.gates: gate ids must be non-empty and unique ('{}')",
+                    g.id
+                ));
+            }
+            if !g.above.is_finite() || g.above < 0.0 {
+                return Err(format!("sales.gates.{}: above must be zero or more", g.id));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn actor(user: &User) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        username: Some(user.username.clone()),
+    }
+}
+
+fn comment(input: &DecisionInput) -> ServiceResult<Option<String>> {
+    let c = input
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if c.is_some_and(|c| c.chars().count() > COMMENT_MAX_CHARS) {
+        return Err(ServiceError::invalid(
+            "comment",
+            "too_long",
+            format!("must be at most {COMMENT_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(c.map(str::to_string))
+}
+
+/// The first-year value a `proposal_generation` output prices (its `annual_value`, or the
+/// recommended package's `first_year`).
+pub fn annual_value_of(output: &Value) -> Option<f64> {
+    output
+        .get("annual_value")
+        .and_then(Value::as_f64)
+        .or_else(|| {
+            output
+                .get("packages")?
+                .as_array()?
+                .iter()
+                .find(|p| p.get("recommended").and_then(Value::as_bool) == Some(true))?
+                .get("first_year")?
+                .as_f64()
+        })
+        .filter(|v| v.is_finite())
+}
+
+fn uuid_field(v: &Value, key: &str) -> Option<Uuid> {
+    v.get(key)?.as_str().and_then(|s| Uuid::parse_str(s).ok())
+}
+
+impl Service {
+    fn sales(&self) -> &SalesConfig {
+        &self.settings.sales
+    }
+
+    /// The records a completed task's output writes in the transaction that completes it:
+    /// a qualification on its lead (input `lead_id`), a proposal version from
+    /// `proposal_generation` (for the input's `lead_id` and the task's client).
+    pub fn effects_of(&self, task: &Task, output: &Value) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let lead_id = uuid_field(&task.input, "lead_id");
+        match task.agent_id.as_str() {
+            "lead_qualification" => {
+                let score = output.get("score").and_then(Value::as_f64);
+                let class = output.get("classification").and_then(Value::as_str);
+                if let (Some(lead_id), Some(score), Some(class)) = (lead_id, score, class) {
+                    out.push(Effect::Qualified(Qualification {
+                        lead_id,
+                        score,
+                        classification: class.to_string(),
+                        qualifies: self.sales().qualifying_classes.iter().any(|c| c == class),
+                    }));
+                }
+            }
+            "proposal_generation" => {
+                if let Some(value) = annual_value_of(output) {
+                    let company = output
+                        .get("company_name")
+                        .and_then(Value::as_str)
+                        .or_else(|| task.input.get("company_name").and_then(Value::as_str))
+                        .unwrap_or_default();
+                    out.push(Effect::Proposal(NewProposal {
+                        lead_id,
+                        client_id: task.client_id,
+                        company_name: company.trim().to_string(),
+                        annual_value: value,
+                        required_approvals: required_gates(&self.sales().gates, value),
+                        content: output.clone(),
+                        task_id: task.id,
+                        workflow_run_id: task.workflow_run_id,
+                        created_by: task.created_by,
+                        valid_days: self.sales().proposal_valid_days,
+                    }));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    // ----- leads -----
+
+    /// Creates a lead (stage `new`, with its first history entry) and starts the lead
+    /// workflow for it (qualification first). A run that cannot start leaves the lead
+    /// stored and is logged.
+    pub async fn create_lead(&self, input: LeadInput, by: &User) -> ServiceResult<Lead> {
+        let draft = input.validate()?;
+        let lead = self.db.create_lead(draft, actor(by)).await?;
+        self.start_lead_workflow(&lead, by).await;
+        events::lead_update(self.kv.as_ref(), &lead, "created").await;
+        Ok(lead)
+    }
+
+    async fn start_lead_workflow(&self, lead: &Lead, by: &User) {
+        let wf = self.sales().lead_workflow.clone();
+        if wf.is_empty() || self.agents.workflow(&wf).is_none() {
+            return;
+        }
+        let input = lead_input(lead);
+        let started = self
+            .start_workflow(StartRun {
+                workflow_id: wf,
+                input,
+                client_id: None,
+                campaign_id: None,
+                created_by: Some(by.id),
+            })
+            .await;
+        if let Err(e) = started {
+            tracing::warn!(lead_id = %lead.id, error = %e, "the lead workflow did not start");
+        }
+    }
+
+    /// One lead.
+    pub async fn lead(&self, id: Uuid) -> ServiceResult<Lead> {
+        Ok(self.db.get_lead(id).await?)
+    }
+
+    /// Leads matching the filter, newest first.
+    pub async fn leads(&self, filter: LeadFilter, page: PageRequest) -> ServiceResult<Page<Lead>> {
+        Ok(self.db.list_leads(filter, page).await?)
+    }
+
+    /// Changes some of a lead's fields (`null` clears); the stage moves only by
+    /// [`Service::move_lead`].
+    pub async fn patch_lead(&self, id: Uuid, patch: LeadPatch) -> ServiceResult<Lead> {
+        let current = self.db.get_lead(id).await?;
+        let draft = patch.apply(&current)?;
+        Ok(self.db.update_lead(id, draft).await?)
+    }
+
+    /// Deletes a lead and its history; its proposals stay, unlinked.
+    pub async fn delete_lead(&self, id: Uuid) -> ServiceResult<()> {
+        Ok(self.db.delete_lead(id).await?)
+    }
+
+    /// Moves a lead one stage on (or to lost, which needs a reason); 409 for a move the
+    /// stage machine does not allow. Won creates (or links) the client in the same write.
+    pub async fn move_lead(&self, id: Uuid, m: StageMove, by: &User) -> ServiceResult<Lead> {
+        let reason = m
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        if reason
+            .as_deref()
+            .is_some_and(|r| r.chars().count() > seo_domain::lead::SHORT_MAX_CHARS)
+        {
+            return Err(ServiceError::invalid(
+                "reason",
+                "too_long",
+                format!(
+                    "must be at most {} characters",
+                    seo_domain::lead::SHORT_MAX_CHARS
+                ),
+            ));
+        }
+        if m.stage == seo_domain::LeadStage::Lost && reason.is_none() {
+            return Err(ServiceError::invalid(
+                "reason",
+                "required",
+                "a move to lost needs the reason it was lost",
+            ));
+        }
+        let lead = self
+            .db
+            .move_lead_stage(id, m.stage, reason, actor(by))
+            .await?;
+        events::lead_update(self.kv.as_ref(), &lead, "stage_changed").await;
+        Ok(lead)
+    }
+
+    /// A lead's stage moves, oldest first.
+    pub async fn lead_history(&self, id: Uuid) -> ServiceResult<Vec<StageChange>> {
+        Ok(self.db.lead_history(id).await?)
+    }
+
+    // ----- proposals -----
+
+    /// Proposals matching the filter, newest first (open ones past their validity are
+    /// expired first).
+    pub async fn proposals(
+        &self,
+        filter: ProposalFilter,
+        page: PageRequest,
+    ) -> ServiceResult<Page<Proposal>> {
+        self.db.expire_proposals().await?;
+        Ok(self.db.list_proposals(filter, page).await?)
+    }
+
+    /// One proposal with its versions and decisions.
+    pub async fn proposal(&self, id: Uuid) -> ServiceResult<ProposalDetail> {
+        self.db.expire_proposals().await?;
+        Ok(self.db.get_proposal(id).await?)
+    }
+
+    fn gate(&self, id: &str) -> Option<&ApprovalGate> {
+        self.sales().gates.iter().find(|g| g.id == id)
+    }
+
+    /// Whether `user` may decide `gate`: `proposals:approve` and at least the gate's role.
+    fn may_decide(&self, user: &User, gate: &str) -> ServiceResult<()> {
+        if !seo_auth::role_grants(user.role, Permission::ProposalsApprove) {
+            return Err(ServiceError::Forbidden(
+                "your role lacks the permission proposals:approve".into(),
+            ));
+        }
+        let need = self.gate(gate).map_or(seo_domain::Role::Admin, |g| g.role);
+        if user.role < need {
+            return Err(ServiceError::Forbidden(format!(
+                "the {gate} approval needs the {} role",
+                role_name(need)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Approves (`approve = true`) or rejects the next waiting gate of an in-review
+    /// proposal. 403 when the caller's role is below the gate's; 409 when the proposal is
+    /// not in review or `gate` is not the one waiting. The last approval makes it
+    /// `approved` (and completes a run waiting for it); a rejection makes it `rejected`
+    /// (and fails that run with the reason).
+    pub async fn review_proposal(
+        &self,
+        id: Uuid,
+        approve: bool,
+        input: DecisionInput,
+        by: &User,
+    ) -> ServiceResult<Proposal> {
+        let comment = comment(&input)?;
+        self.db.expire_proposals().await?;
+        let current = self.db.get_proposal(id).await?.proposal;
+        // A prospect's answer to a sent proposal is a decline, not a review.
+        if !approve && current.status == ProposalStatus::Sent {
+            return self.answer_proposal(id, false, input, by).await;
+        }
+        let gate = review_gate(&current, input.gate.as_deref())?;
+        self.may_decide(by, &gate)?;
+        let who = by.username.clone();
+        let decide: seo_persistence::Decide = Box::new(move |p: &Proposal| {
+            // Decided against the proposal as it is now (another reviewer may have acted).
+            let now_gate = review_gate(p, Some(&gate)).map_err(|e| DbError::Conflict(e.to_string()))?;
+            let mut approvals = p.approvals.clone();
+            let (status, run) = if approve {
+                approvals.push(now_gate.clone());
+                if p.required_approvals.iter().all(|g| approvals.contains(g)) {
+                    (ProposalStatus::Approved, Some((RunStatus::Completed, None)))
+                } else {
+                    (ProposalStatus::InReview, None)
+                }
+            } else {
+                let why = comment.clone().map_or(String::new(), |c| format!(": {c}"));
+                (
+                    ProposalStatus::Rejected,
+                    Some((
+                        RunStatus::Failed,
+                        Some(format!("proposal rejected at the {now_gate} gate by {who}{why}")),
+                    )),
+                )
+            };
+            Ok(ProposalChange {
+                status,
+                approvals,
+                sent: false,
+                action: if approve {
+                    DecisionAction::Approve
+                } else {
+                    DecisionAction::Reject
+                },
+                gate: Some(now_gate),
+                comment: comment.clone(),
+                run,
+            })
+        });
+        let p = self.db.decide_proposal(id, actor(by), decide).await?;
+        events::proposal_update(self.kv.as_ref(), &p, if approve { "approved" } else { "rejected" })
+            .await;
+        Ok(p)
+    }
+
+    /// Sends a draft or approved proposal (409 while an approval is missing); its lead
+    /// moves to `proposal_sent` when it was at `call_planned` or `qualified`.
+    pub async fn send_proposal(
+        &self,
+        id: Uuid,
+        input: DecisionInput,
+        by: &User,
+    ) -> ServiceResult<Proposal> {
+        let comment = comment(&input)?;
+        if input.gate.is_some() {
+            return Err(ServiceError::invalid(
+                "gate",
+                "not_allowed",
+                "only approve and reject name a gate",
+            ));
+        }
+        self.db.expire_proposals().await?;
+        let decide: seo_persistence::Decide = Box::new(move |p: &Proposal| {
+            match p.status {
+                ProposalStatus::Draft | ProposalStatus::Approved => {}
+                ProposalStatus::InReview => {
+                    return Err(DbError::Conflict(format!(
+                        "the proposal waits for the {} approval",
+                        p.next_gate().unwrap_or("required")
+                    )));
+                }
+                other => {
+                    return Err(DbError::Conflict(format!(
+                        "a {} proposal cannot be sent",
+                        other.as_str()
+                    )));
+                }
+            }
+            if let Some(g) = p.next_gate() {
+                return Err(DbError::Conflict(format!("the {g} approval is missing")));
+            }
+            Ok(ProposalChange {
+                status: ProposalStatus::Sent,
+                approvals: p.approvals.clone(),
+                sent: true,
+                action: DecisionAction::Send,
+                gate: None,
+                comment,
+                run: None,
+            })
+        });
+        let p = self.db.decide_proposal(id, actor(by), decide).await?;
+        if let Some(lead) = p.lead_id {
+            self.advance_lead_to(lead, seo_domain::LeadStage::ProposalSent, "proposal sent", by)
+                .await;
+        }
+        events::proposal_update(self.kv.as_ref(), &p, "sent").await;
+        Ok(p)
+    }
+
+    /// Records the prospect's answer to a sent proposal: accepted (its lead moves to
+    /// negotiation) or declined (`rejected`). 409 unless it is sent.
+    pub async fn answer_proposal(
+        &self,
+        id: Uuid,
+        accepted: bool,
+        input: DecisionInput,
+        by: &User,
+    ) -> ServiceResult<Proposal> {
+        let comment = comment(&input)?;
+        if input.gate.is_some() {
+            return Err(ServiceError::invalid(
+                "gate",
+                "not_allowed",
+                "a prospect's answer names no gate",
+            ));
+        }
+        self.db.expire_proposals().await?;
+        let decide: seo_persistence::Decide = Box::new(move |p: &Proposal| {
+            if p.status != ProposalStatus::Sent {
+                return Err(DbError::Conflict(format!(
+                    "only a sent proposal can be {}; this one is {}",
+                    if accepted { "accepted" } else { "declined" },
+                    p.status.as_str()
+                )));
+            }
+            Ok(ProposalChange {
+                status: if accepted {
+                    ProposalStatus::Accepted
+                } else {
+                    ProposalStatus::Rejected
+                },
+                approvals: p.approvals.clone(),
+                sent: false,
+                action: if accepted {
+                    DecisionAction::Accept
+                } else {
+                    DecisionAction::Decline
+                },
+                gate: None,
+                comment,
+                run: None,
+            })
+        });
+        let p = self.db.decide_proposal(id, actor(by), decide).await?;
+        if accepted && let Some(lead) = p.lead_id {
+            self.advance_lead_to(lead, seo_domain::LeadStage::Negotiation, "proposal accepted", by)
+                .await;
+        }
+        events::proposal_update(
+            self.kv.as_ref(),
+            &p,
+            if accepted { "accepted" } else { "declined" },
+        )
+        .await;
+        Ok(p)
+    }
+
+    /// Moves a lead forward to `target` one legal step at a time, when it is behind it
+    /// (a pipeline convenience: never a backward move, never past a closed stage).
+    async fn advance_lead_to(
+        &self,
+        lead: Uuid,
+        target: seo_domain::LeadStage,
+        why: &str,
+        by: &User,
+    ) {
+        let Ok(current) = self.db.get_lead(lead).await else {
+            return;
+        };
+        let mut stage = current.stage;
+        let behind = |s: seo_domain::LeadStage| {
+            let pos = |x| seo_domain::LeadStage::ALL.iter().position(|y| *y == x);
+            !s.is_closed() && pos(s) < pos(target)
+        };
+        while behind(stage) {
+            let Some(next) = stage.next() else { break };
+            match self
+                .db
+                .move_lead_stage(lead, next, Some(why.to_string()), actor(by))
+                .await
+            {
+                Ok(l) => {
+                    stage = l.stage;
+                    events::lead_update(self.kv.as_ref(), &l, "stage_changed").await;
+                }
+                Err(e) => {
+                    tracing::info!(lead_id = %lead, error = %e, "lead not advanced");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn role_name(r: seo_domain::Role) -> &'static str {
+    match r {
+        seo_domain::Role::Operator => "operator",
+        seo_domain::Role::Manager => "manager",
+        seo_domain::Role::Admin => "admin",
+    }
+}
+
+/// The gate an approve or reject decides: the next waiting one, which `named` (when given)
+/// must be. Errors are conflicts (out of order, not in review).
+fn review_gate(p: &Proposal, named: Option<&str>) -> ServiceResult<String> {
+    if p.status != ProposalStatus::InReview {
+        return Err(ServiceError::Conflict(format!(
+            "the proposal is {}; only a proposal in review is approved or rejected",
+            p.status.as_str()
+        )));
+    }
+    let Some(next) = p.next_gate() else {
+        return Err(ServiceError::Conflict(
+            "every required approval is already given".into(),
+        ));
+    };
+    if let Some(n) = named
+        && n != next
+    {
+        return Err(ServiceError::Conflict(format!(
+            "the {next} approval comes first; '{n}' cannot be decided now"
+        )));
+    }
+    Ok(next.to_string())
+}
+
+/// The lead workflow's input: the lead's fields as the qualification agent reads them, and
+/// its id (so the results are written back on it).
+pub fn lead_input(l: &Lead) -> Value {
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<&String>| {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+    };
+    put("company_name", Some(&l.company_name));
+    put("contact_name", l.contact_name.as_ref());
+    put("contact_role", l.contact_role.as_ref());
+    put("email", l.email.as_ref());
+    put("website", l.website.as_ref());
+    put("industry", l.industry.as_ref());
+    put("company_size", l.company_size.as_ref());
+    put("budget_range", l.budget_range.as_ref());
+    put("timeline", l.timeline.as_ref());
+    put("source", l.source.as_ref());
+    m.insert("pain_points".into(), serde_json::json!(l.pain_points));
+    m.insert("goals".into(), serde_json::json!(l.goals));
+    m.insert("lead_id".into(), Value::String(l.id.to_string()));
+    Value::Object(m)
+}
