@@ -52,7 +52,7 @@ async fn me_verify_and_the_401_shape() {
         (Some("admin"), Some("admin"))
     );
     assert!(me.get("password_hash").is_none() && !me.to_string().contains("argon2"));
-    assert_eq!(me["permissions"].as_array().unwrap().len(), 14);
+    assert_eq!(me["permissions"].as_array().unwrap().len(), 19);
     assert!(me["last_login"].is_string());
     let (s, v) = app.send(Method::GET, "/auth/verify", &t, None).await;
     assert_eq!((s, v["valid"].as_bool()), (200, Some(true)));

@@ -149,7 +149,7 @@ async fn health_counts_live_workers() {
 
 /// An app on SQLite, and one on PostgreSQL + Redis when `TEST_DATABASE_URL` and
 /// `TEST_REDIS_URL` are set.
-async fn on_every_backend() -> Vec<TestApp> {
+pub(crate) async fn on_every_backend() -> Vec<TestApp> {
     let mut apps = vec![spawn_with(|_| {}).await];
     if let Some((db, redis)) = external_services().await {
         apps.push(
@@ -322,7 +322,7 @@ async fn two_admins_demoting_each_other_leave_exactly_one() {
     }
 }
 
-async fn wait_run(app: &TestApp, t: &str, id: &str) -> Value {
+pub(crate) async fn wait_run(app: &TestApp, t: &str, id: &str) -> Value {
     let start = Instant::now();
     loop {
         let (s, run) = app
@@ -372,6 +372,30 @@ async fn the_lead_workflow_runs_through_the_workflow_endpoints() {
         assert_eq!(run["steps"][1]["status"], "waiting");
         let id = run["id"].as_str().unwrap();
         let done = wait_run(app, &t, id).await;
+        // Its proposal is above the first approval gate: the run waits for people.
+        assert_eq!(done["status"], "waiting_approval", "{done}");
+        let (_, stored) = app
+            .send(Method::GET, "/api/proposals?status=in_review", &t, None)
+            .await;
+        let stored = stored["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["workflow_run_id"] == id)
+            .expect("the run's proposal is stored")
+            .clone();
+        let gates = stored["required_approvals"].as_array().unwrap().len();
+        assert!(gates >= 1, "{stored}");
+        let path = format!("/api/proposals/{}/approve", stored["id"].as_str().unwrap());
+        for _ in 0..gates {
+            let (s, p) = app
+                .send(Method::POST, &path, &t, Some(json!({"comment": "ok"})))
+                .await;
+            assert_eq!(s, 200, "{p}");
+        }
+        let (_, done) = app
+            .send(Method::GET, &format!("/api/workflows/runs/{id}"), &t, None)
+            .await;
         assert_eq!(done["status"], "completed", "{done}");
         let (q, p) = (&done["steps"][0], &done["steps"][1]);
         assert_eq!(

@@ -20,5 +20,6 @@ mod mcp_providers;
 mod metrics;
 mod rate_limit;
 mod resources;
+mod sales;
 mod ws;
 mod ws_sessions;

@@ -12,6 +12,8 @@ async fn snapshot(app: &TestApp, t: &str) -> Vec<Value> {
         "/api/campaigns?size=100",
         "/api/tasks?size=100",
         "/api/users?size=100",
+        "/api/leads?size=100",
+        "/api/proposals?size=100",
     ] {
         let (s, body) = app.send(Method::GET, path, t, None).await;
         assert_eq!(s, 200);
@@ -63,7 +65,7 @@ async fn every_write_endpoint_rejects_the_corpus_and_changes_nothing() {
         "campaign_type": "space_program", "priority": "asap", "role": "root", "status": "exploded", "country": "Atlantis"
     })
     .to_string();
-    let out_of_range = r#"{"company_name": "X", "annual_revenue": 1e400, "budget": 1e400, "timeout_seconds": 99999999999999999999}"#.to_string();
+    let out_of_range = r#"{"company_name": "X", "annual_revenue": 1e400, "budget": 1e400, "budget_range": 1e400, "timeout_seconds": 99999999999999999999}"#.to_string();
     let corpus: Vec<(&str, Vec<u8>, &str, Vec<u16>)> = vec![
         (
             "truncated",

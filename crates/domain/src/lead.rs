@@ -146,7 +146,6 @@ pub struct Lead {
 
 /// Every writable field of a lead: the body of a create.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadInput {
     /// 1–200 characters once trimmed, no control characters.
@@ -163,9 +162,13 @@ pub struct LeadInput {
     pub website: Option<String>,
     #[serde(default)]
     pub industry: Option<String>,
-    #[serde(default)]
+    /// Employees: a number or a range as text (`"50-200"`).
+    #[serde(default, deserialize_with = "crate::num::opt_num_or_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub company_size: Option<String>,
-    #[serde(default)]
+    /// Budget: a number or text (`"$5k-$10k/month"`).
+    #[serde(default, deserialize_with = "crate::num::opt_num_or_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub budget_range: Option<String>,
     #[serde(default)]
     pub timeline: Option<String>,
@@ -229,11 +232,20 @@ impl LeadInput {
     pub fn validate(self) -> Result<LeadDraft, ValidationErrors> {
         use crate::validation::{NAME_MAX_CHARS, PERSON_MAX_CHARS, PHONE_MAX_CHARS, URL_MAX_CHARS};
         let mut e = ValidationErrors::default();
-        let company_name = required_text(&mut e, "company_name", &self.company_name, NAME_MAX_CHARS);
-        let contact_name =
-            optional_text(&mut e, "contact_name", self.contact_name.as_deref(), PERSON_MAX_CHARS);
-        let contact_role =
-            optional_text(&mut e, "contact_role", self.contact_role.as_deref(), SHORT_MAX_CHARS);
+        let company_name =
+            required_text(&mut e, "company_name", &self.company_name, NAME_MAX_CHARS);
+        let contact_name = optional_text(
+            &mut e,
+            "contact_name",
+            self.contact_name.as_deref(),
+            PERSON_MAX_CHARS,
+        );
+        let contact_role = optional_text(
+            &mut e,
+            "contact_role",
+            self.contact_role.as_deref(),
+            SHORT_MAX_CHARS,
+        );
         let email = self
             .email
             .as_deref()
@@ -245,14 +257,22 @@ impl LeadInput {
                 .chars()
                 .all(|c| c.is_ascii_digit() || crate::validation::PHONE_SYMBOLS.contains(c))
         {
-            e.add("phone", "invalid_phone", "may contain only digits, spaces and + - ( ) .");
+            e.add(
+                "phone",
+                "invalid_phone",
+                "may contain only digits, spaces and + - ( ) .",
+            );
         }
         let website = if self
             .website
             .as_deref()
             .is_some_and(|w| w.chars().count() > URL_MAX_CHARS)
         {
-            e.add("website", "too_long", format!("must be at most {URL_MAX_CHARS} characters"));
+            e.add(
+                "website",
+                "too_long",
+                format!("must be at most {URL_MAX_CHARS} characters"),
+            );
             None
         } else {
             optional_text(&mut e, "website", self.website.as_deref(), URL_MAX_CHARS)
@@ -318,9 +338,11 @@ pub struct LeadPatch {
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::double_option")]
     pub industry: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::double_option")]
+    #[serde(default, deserialize_with = "crate::num::double_opt_num_or_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub company_size: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::double_option")]
+    #[serde(default, deserialize_with = "crate::num::double_opt_num_or_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub budget_range: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::double_option")]
     pub timeline: Option<Option<String>>,

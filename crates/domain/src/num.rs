@@ -85,6 +85,33 @@ where
     opt_int(de).map(Some)
 }
 
+/// Deserialises optional text that may arrive as a JSON number (a lead's `company_size`:
+/// `250` or `"50-200"`); a number is kept as its JSON text.
+pub fn opt_num_or_text<'de, D>(de: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrText {
+        Number(serde_json::Number),
+        Text(String),
+    }
+    Ok(Option::<NumOrText>::deserialize(de)?.map(|v| match v {
+        NumOrText::Number(n) => n.to_string(),
+        NumOrText::Text(t) => t,
+    }))
+}
+
+/// [`opt_num_or_text`] for a PATCH field (absent vs `null`); use with `#[serde(default)]`.
+pub fn double_opt_num_or_text<'de, D>(de: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    opt_num_or_text(de).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]

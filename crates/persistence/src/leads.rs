@@ -208,9 +208,7 @@ fn lead_not_found() -> DbError {
 
 fn owner_check(e: diesel::result::Error) -> DbError {
     match DbError::from(e) {
-        DbError::InvalidReference(_) => {
-            DbError::InvalidReference("owner_id: no such user".into())
-        }
+        DbError::InvalidReference(_) => DbError::InvalidReference("owner_id: no such user".into()),
         other => other,
     }
 }
@@ -358,7 +356,10 @@ impl Database {
                 Ok::<_, DbError>((rows, total))
             })?;
             Ok(Page {
-                items: rows.into_iter().map(LeadRow::into_domain).collect::<DbResult<Vec<_>>>()?,
+                items: rows
+                    .into_iter()
+                    .map(LeadRow::into_domain)
+                    .collect::<DbResult<Vec<_>>>()?,
                 total,
                 page: page.page,
                 size: page.size,
@@ -486,10 +487,8 @@ impl Database {
 
     /// Writes a finished qualification on its lead (see [`Qualification`]).
     pub async fn record_qualification(&self, q: Qualification) -> DbResult<()> {
-        self.run(move |mut conn| async move {
-            db_tx!(conn, c => { apply_qualification!(c, &q) })
-        })
-        .await
+        self.run(move |mut conn| async move { db_tx!(conn, c => { apply_qualification!(c, &q) }) })
+            .await
     }
 
     /// Every stage move in a period, oldest first (for pipeline analytics).

@@ -169,7 +169,11 @@ macro_rules! apply_proposal {
         let n: &seo_domain::NewProposal = $new;
         let ts = crate::now();
         let expires = ts + chrono::TimeDelta::days(n.valid_days.max(1));
-        let status = if n.required_approvals.is_empty() { "draft" } else { "in_review" };
+        let status = if n.required_approvals.is_empty() {
+            "draft"
+        } else {
+            "in_review"
+        };
         let gates = serde_json::to_string(&n.required_approvals)?;
         let content = n.content.to_string();
         let reopenable = ["draft", "in_review", "approved"];
@@ -234,7 +238,10 @@ macro_rules! apply_proposal {
                     sent_at: None,
                 };
                 let id = row.id.clone();
-                diesel::insert_into(p::table).values(&row).execute($c).await?;
+                diesel::insert_into(p::table)
+                    .values(&row)
+                    .execute($c)
+                    .await?;
                 (id, 1)
             }
         };
@@ -274,10 +281,8 @@ pub(crate) use run_waits_for_approval;
 impl Database {
     /// Stores a proposal version outside a task's completion (tests, imports).
     pub async fn store_proposal(&self, new: NewProposal) -> DbResult<()> {
-        self.run(move |mut conn| async move {
-            db_tx!(conn, c => { apply_proposal!(c, &new) })
-        })
-        .await
+        self.run(move |mut conn| async move { db_tx!(conn, c => { apply_proposal!(c, &new) }) })
+            .await
     }
 
     /// Marks open proposals past their validity as expired, each with an `expire` decision.
@@ -350,7 +355,10 @@ impl Database {
                 Ok::<_, DbError>((rows, total))
             })?;
             Ok(Page {
-                items: rows.into_iter().map(ProposalRow::into_domain).collect::<DbResult<Vec<_>>>()?,
+                items: rows
+                    .into_iter()
+                    .map(ProposalRow::into_domain)
+                    .collect::<DbResult<Vec<_>>>()?,
                 total,
                 page: page.page,
                 size: page.size,
@@ -403,7 +411,12 @@ impl Database {
     /// Applies a decision: `decide` sees the proposal as it is inside the transaction and
     /// returns the change or refuses; the change, its decision record and the waiting
     /// run's outcome are written together.
-    pub async fn decide_proposal(&self, id: Uuid, who: Actor, decide: Decide) -> DbResult<Proposal> {
+    pub async fn decide_proposal(
+        &self,
+        id: Uuid,
+        who: Actor,
+        decide: Decide,
+    ) -> DbResult<Proposal> {
         self.run(move |mut conn| async move {
             let sid = id.to_string();
             let row: ProposalRow = db_tx!(conn, c => {

@@ -258,7 +258,7 @@ impl Database {
             advance,
             Vec::new(),
         )
-            .await
+        .await
     }
 
     async fn finish(

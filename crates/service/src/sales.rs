@@ -324,7 +324,8 @@ impl Service {
         let who = by.username.clone();
         let decide: seo_persistence::Decide = Box::new(move |p: &Proposal| {
             // Decided against the proposal as it is now (another reviewer may have acted).
-            let now_gate = review_gate(p, Some(&gate)).map_err(|e| DbError::Conflict(e.to_string()))?;
+            let now_gate =
+                review_gate(p, Some(&gate)).map_err(|e| DbError::Conflict(e.to_string()))?;
             let mut approvals = p.approvals.clone();
             let (status, run) = if approve {
                 approvals.push(now_gate.clone());
@@ -339,7 +340,9 @@ impl Service {
                     ProposalStatus::Rejected,
                     Some((
                         RunStatus::Failed,
-                        Some(format!("proposal rejected at the {now_gate} gate by {who}{why}")),
+                        Some(format!(
+                            "proposal rejected at the {now_gate} gate by {who}{why}"
+                        )),
                     )),
                 )
             };
@@ -358,8 +361,12 @@ impl Service {
             })
         });
         let p = self.db.decide_proposal(id, actor(by), decide).await?;
-        events::proposal_update(self.kv.as_ref(), &p, if approve { "approved" } else { "rejected" })
-            .await;
+        events::proposal_update(
+            self.kv.as_ref(),
+            &p,
+            if approve { "approved" } else { "rejected" },
+        )
+        .await;
         Ok(p)
     }
 
@@ -411,8 +418,13 @@ impl Service {
         });
         let p = self.db.decide_proposal(id, actor(by), decide).await?;
         if let Some(lead) = p.lead_id {
-            self.advance_lead_to(lead, seo_domain::LeadStage::ProposalSent, "proposal sent", by)
-                .await;
+            self.advance_lead_to(
+                lead,
+                seo_domain::LeadStage::ProposalSent,
+                "proposal sent",
+                by,
+            )
+            .await;
         }
         events::proposal_update(self.kv.as_ref(), &p, "sent").await;
         Ok(p)
@@ -464,8 +476,13 @@ impl Service {
         });
         let p = self.db.decide_proposal(id, actor(by), decide).await?;
         if accepted && let Some(lead) = p.lead_id {
-            self.advance_lead_to(lead, seo_domain::LeadStage::Negotiation, "proposal accepted", by)
-                .await;
+            self.advance_lead_to(
+                lead,
+                seo_domain::LeadStage::Negotiation,
+                "proposal accepted",
+                by,
+            )
+            .await;
         }
         events::proposal_update(
             self.kv.as_ref(),

@@ -116,7 +116,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, 
         Ok(v) => v,
         // serde_json reports some type errors (a number where an enum goes) as syntax
         // errors; a body that parses as JSON is a data problem, answered 422.
-        Err(e) if e.is_data() || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+        // (A data error found before the end of a body that is not JSON at all, e.g. an
+        // unknown field of a strict type in a truncated body, is still malformed JSON: 400.)
+        Err(e) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
             let path = track.path().to_string();
             let root = path == "." || path.is_empty();
             // serde reports a missing field at its parent: name the field itself.

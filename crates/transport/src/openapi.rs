@@ -481,10 +481,17 @@ pub fn constrain_fields(v: &mut Value) {
     ];
     let short = json!({"pattern": optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS)});
     let notes = json!({"pattern": optional_text_pattern(seo_domain::lead::NOTES_MAX_CHARS)});
-    let item = json!({"pattern": optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS)});
-    let list = json!({"maxItems": seo_domain::lead::MAX_LIST_ITEMS, "items": {"type": "string", "pattern": item["pattern"]}});
+    let item = optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS);
+    let list = json!({"maxItems": seo_domain::lead::MAX_LIST_ITEMS, "items": {"type": "string", "pattern": item}});
     let comment =
         json!({"pattern": optional_text_pattern(seo_domain::proposal::COMMENT_MAX_CHARS)});
+    // A number, or text as a short field.
+    let num_or_short = json!({
+        "type": ["string", "number", "null"],
+        "minimum": 0,
+        "pattern": optional_text_pattern(seo_domain::lead::SHORT_MAX_CHARS),
+        "description": "A number, or text such as \"50-200\"."
+    });
     let mut fields: Vec<(&str, &str, &Value)> = fields.to_vec();
     for schema in ["LeadInput", "LeadPatch"] {
         fields.extend([
@@ -495,8 +502,8 @@ pub fn constrain_fields(v: &mut Value) {
             (schema, "phone", &phone),
             (schema, "website", &website),
             (schema, "industry", &industry),
-            (schema, "company_size", &short),
-            (schema, "budget_range", &short),
+            (schema, "company_size", &num_or_short),
+            (schema, "budget_range", &num_or_short),
             (schema, "timeline", &short),
             (schema, "source", &short),
             (schema, "notes", &notes),

@@ -230,7 +230,10 @@ impl ProposalGeneration {
         extra.insert("totals".into(), json!({"one_time": one_time, "monthly": monthly, "first_year": one_time + 12.0 * monthly}));
         extra.insert("packages".into(), packages);
         // The value approval gates compare: the recommended package's first year.
-        extra.insert("annual_value".into(), json!(growth_pkg.0 + 12.0 * growth_pkg.1));
+        extra.insert(
+            "annual_value".into(),
+            json!(growth_pkg.0 + 12.0 * growth_pkg.1),
+        );
         extra.insert("roi".into(), json!({"package": "growth", "horizons": horizon, "breakeven_month": breakeven, "assumptions": assumptions}));
         extra.insert("next_steps".into(), json!(next_steps));
         Ok(AgentOutput {

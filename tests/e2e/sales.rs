@@ -1,0 +1,498 @@
+//! The sales pipeline as a user works it: leads and their stages, proposals and their
+//! approval gates, and the lead workflow that ties them together.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::core::{on_every_backend, wait_run};
+use seo_e2e::{TestApp, spawn_app};
+
+async fn create_lead(app: &TestApp, t: &str, body: Value) -> Value {
+    let (s, lead) = app.send(Method::POST, "/api/leads", t, Some(body)).await;
+    assert_eq!(s, 201, "{lead}");
+    lead
+}
+
+async fn stage(app: &TestApp, t: &str, id: &str, to: &str, reason: Option<&str>) -> (u16, Value) {
+    let mut body = json!({"stage": to});
+    if let Some(r) = reason {
+        body["reason"] = json!(r);
+    }
+    app.send(
+        Method::POST,
+        &format!("/api/leads/{id}/stage"),
+        t,
+        Some(body),
+    )
+    .await
+}
+
+/// Every stage move, legal and refused, with its history; won creates the client once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leads_move_through_the_pipeline_and_won_creates_the_client() {
+    let app = spawn_app().await;
+    let t = app.token_for("manager").await;
+    // A cold lead with nothing to qualify on: the workflow stops after qualification.
+    let lead = create_lead(
+        &app,
+        &t,
+        json!({"company_name": "Zeta Tools", "email": "ops@zeta.example", "phone": "+1 555 0100",
+               "pain_points": ["  slow site  "], "source": "webinar"}),
+    )
+    .await;
+    let id = lead["id"].as_str().unwrap().to_string();
+    assert_eq!(lead["stage"], "new");
+    assert_eq!(lead["pain_points"], json!(["slow site"]));
+
+    // Illegal moves are 409 and change nothing.
+    for to in ["won", "negotiation", "proposal_sent"] {
+        let (s, e) = stage(&app, &t, &id, to, None).await;
+        assert_eq!(s, 409, "new → {to}: {e}");
+    }
+    let (s, e) = stage(&app, &t, &id, "lost", None).await;
+    assert_eq!(s, 422, "lost needs a reason: {e}");
+    let (s, e) = stage(&app, &t, &id, "sideways", None).await;
+    assert_eq!(s, 422, "{e}");
+
+    // Forward one step at a time (the qualification may already have moved it).
+    let (_, now) = app
+        .send(Method::GET, &format!("/api/leads/{id}"), &t, None)
+        .await;
+    let mut at = now["stage"].as_str().unwrap().to_string();
+    for to in ["qualified", "call_planned", "proposal_sent", "negotiation"] {
+        if at == to {
+            continue;
+        }
+        let (s, l) = stage(&app, &t, &id, to, Some("next step")).await;
+        assert_eq!(s, 200, "{at} → {to}: {l}");
+        assert_eq!(l["stage"], to);
+        at = to.to_string();
+    }
+    // A client of the same name (other case) exists: won links it, no duplicate.
+    let (s, existing) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "ZETA TOOLS"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, won) = stage(&app, &t, &id, "won", None).await;
+    assert_eq!(s, 200, "{won}");
+    assert_eq!(won["client_id"], existing["id"]);
+    let (s, e) = stage(&app, &t, &id, "lost", Some("changed mind")).await;
+    assert_eq!(s, 409, "won is closed: {e}");
+
+    let (s, h) = app
+        .send(Method::GET, &format!("/api/leads/{id}/history"), &t, None)
+        .await;
+    assert_eq!(s, 200);
+    let items = h["items"].as_array().unwrap();
+    assert_eq!(items.first().unwrap()["to_stage"], "new");
+    assert_eq!(items.last().unwrap()["to_stage"], "won");
+    assert_eq!(items.last().unwrap()["from_stage"], "negotiation");
+    assert!(
+        items.last().unwrap()["username"]
+            .as_str()
+            .unwrap()
+            .starts_with("manager-")
+    );
+    assert!(items.last().unwrap()["created_at"].is_string());
+
+    // A second lead, won with no client of its name: the client is created from it.
+    let other = create_lead(
+        &app,
+        &t,
+        json!({"company_name": "Omega Parts", "contact_name": "Ira", "website": "https://omega.example"}),
+    )
+    .await;
+    let oid = other["id"].as_str().unwrap();
+    let (_, l) = app
+        .send(Method::GET, &format!("/api/leads/{oid}"), &t, None)
+        .await;
+    let mut at = l["stage"].as_str().unwrap().to_string();
+    for to in [
+        "qualified",
+        "call_planned",
+        "proposal_sent",
+        "negotiation",
+        "won",
+    ] {
+        if at != to {
+            let (s, l) = stage(&app, &t, oid, to, None).await;
+            assert_eq!(s, 200, "{l}");
+            at = to.into();
+        }
+    }
+    let (_, l) = app
+        .send(Method::GET, &format!("/api/leads/{oid}"), &t, None)
+        .await;
+    let (s, c) = app
+        .send(
+            Method::GET,
+            &format!("/api/clients/{}", l["client_id"].as_str().unwrap()),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(
+        (
+            c["company_name"].as_str(),
+            c["website"].as_str(),
+            c["contact_person"].as_str()
+        ),
+        (
+            Some("Omega Parts"),
+            Some("https://omega.example"),
+            Some("Ira")
+        )
+    );
+
+    // Lost needs a reason and keeps it.
+    let third = create_lead(&app, &t, json!({"company_name": "Kappa"})).await;
+    let kid = third["id"].as_str().unwrap();
+    let (s, l) = stage(&app, &t, kid, "lost", Some("no budget")).await;
+    assert_eq!((s, l["lost_reason"].as_str()), (200, Some("no budget")));
+
+    // Filters, patch, delete.
+    let (_, lost) = app
+        .send(Method::GET, "/api/leads?stage=lost", &t, None)
+        .await;
+    assert_eq!(lost["total"], 1);
+    let (_, q) = app.send(Method::GET, "/api/leads?q=omega", &t, None).await;
+    assert_eq!(q["total"], 1);
+    let (s, p) = app
+        .send(
+            Method::PATCH,
+            &format!("/api/leads/{kid}"),
+            &t,
+            Some(json!({"notes": "call in Q3", "source": null})),
+        )
+        .await;
+    assert_eq!(
+        (s, p["notes"].as_str(), p["stage"].as_str()),
+        (200, Some("call in Q3"), Some("lost"))
+    );
+    let (s, _) = app
+        .send(
+            Method::PATCH,
+            &format!("/api/leads/{kid}"),
+            &t,
+            Some(json!({"stage": "won"})),
+        )
+        .await;
+    assert_eq!(s, 422, "the stage is not a patch field");
+    let (s, _) = app
+        .send(
+            Method::PATCH,
+            &format!("/api/leads/{kid}"),
+            &t,
+            Some(json!({"email": "nope"})),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = app
+        .send(
+            Method::PATCH,
+            &format!("/api/leads/{kid}"),
+            &t,
+            Some(json!({"owner_id": uuid::Uuid::new_v4()})),
+        )
+        .await;
+    assert_eq!(s, 422, "an unknown owner is refused");
+    let (s, _) = app
+        .send(Method::DELETE, &format!("/api/leads/{kid}"), &t, None)
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app
+        .send(Method::GET, &format!("/api/leads/{kid}/history"), &t, None)
+        .await;
+    assert_eq!(s, 404);
+
+    // Operators read, never write.
+    let op = app.token_for("operator").await;
+    let (s, _) = app.send(Method::GET, "/api/leads", &op, None).await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .send(
+            Method::POST,
+            "/api/leads",
+            &op,
+            Some(json!({"company_name": "X Co"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+}
+
+async fn stored(app: &TestApp, value: f64, name: &str) -> String {
+    let db = &app.running.state.db;
+    db.store_proposal(seo_domain::NewProposal {
+        lead_id: None,
+        client_id: None,
+        company_name: name.into(),
+        annual_value: value,
+        required_approvals: seo_domain::proposal::required_gates(
+            &seo_domain::proposal::default_gates(),
+            value,
+        ),
+        content: json!({"annual_value": value}),
+        task_id: uuid::Uuid::new_v4(),
+        workflow_run_id: None,
+        created_by: None,
+        valid_days: 30,
+    })
+    .await
+    .unwrap();
+    let (_, list) = app
+        .send(
+            Method::GET,
+            "/api/proposals?size=100",
+            &app.admin_token().await,
+            None,
+        )
+        .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["company_name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The gates at their exact thresholds, each decided by the right role only, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_gates_hold_at_their_thresholds_and_roles() {
+    let app = spawn_app().await;
+    let (admin, manager, operator) = (
+        app.admin_token().await,
+        app.token_for("manager").await,
+        app.token_for("operator").await,
+    );
+    let below = stored(&app, 999_999.0, "Below").await;
+    let at = stored(&app, 1_000_000.0, "At").await;
+    let above = stored(&app, 1_000_001.0, "Above").await;
+    let big = stored(&app, 5_000_001.0, "Big").await;
+    let get = |id: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.send(Method::GET, &format!("/api/proposals/{id}"), &admin, None)
+                .await
+                .1
+        }
+    };
+    for id in [&below, &at] {
+        let p = get(id.clone()).await;
+        assert_eq!(
+            (p["status"].as_str(), p["required_approvals"].clone()),
+            (Some("draft"), json!([])),
+            "{p}"
+        );
+    }
+    let p = get(above.clone()).await;
+    assert_eq!(p["status"], "in_review");
+    assert_eq!(p["required_approvals"], json!(["sales_operations"]));
+    assert_eq!(
+        get(big.clone()).await["required_approvals"],
+        json!(["sales_operations", "business_development_director"])
+    );
+
+    let post = |id: &str, what: &str| format!("/api/proposals/{id}/{what}");
+    // Sending before the approval: 409. An operator may not approve: 403.
+    let (s, _) = app
+        .send(Method::POST, &post(&above, "send"), &manager, None)
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = app
+        .send(Method::POST, &post(&above, "approve"), &operator, None)
+        .await;
+    assert_eq!(s, 403);
+    let (s, p) = app
+        .send(
+            Method::POST,
+            &post(&above, "approve"),
+            &manager,
+            Some(json!({"comment": "fits"})),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("approved")), "{p}");
+    let (s, _) = app
+        .send(Method::POST, &post(&above, "approve"), &manager, None)
+        .await;
+    assert_eq!(s, 409, "nothing left to approve");
+    let (s, p) = app
+        .send(Method::POST, &post(&above, "send"), &manager, None)
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("sent")));
+    assert!(p["sent_at"].is_string());
+    let (s, p) = app
+        .send(Method::POST, &post(&above, "accept"), &manager, None)
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("accepted")));
+
+    // Above the second gate: the director's approval cannot come first, a manager cannot
+    // give it, an admin can after sales operations.
+    let (s, e) = app
+        .send(
+            Method::POST,
+            &post(&big, "approve"),
+            &admin,
+            Some(json!({"gate": "business_development_director"})),
+        )
+        .await;
+    assert_eq!(s, 409, "out of order: {e}");
+    let (s, _) = app
+        .send(Method::POST, &post(&big, "approve"), &manager, None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, e) = app
+        .send(Method::POST, &post(&big, "approve"), &manager, None)
+        .await;
+    assert_eq!(s, 403, "{e}");
+    let (s, e) = app
+        .send(Method::POST, &post(&big, "send"), &admin, None)
+        .await;
+    assert_eq!(s, 409, "{e}");
+    let (s, p) = app
+        .send(
+            Method::POST,
+            &post(&big, "reject"),
+            &admin,
+            Some(json!({"comment": "margin too thin"})),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("rejected")));
+    let d = get(big.clone()).await;
+    let decisions: Vec<(&str, Option<&str>)> = d["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["action"].as_str().unwrap(), x["gate"].as_str()))
+        .collect();
+    assert_eq!(
+        decisions,
+        vec![
+            ("approve", Some("sales_operations")),
+            ("reject", Some("business_development_director"))
+        ]
+    );
+    assert_eq!(d["decisions"][1]["comment"], "margin too thin");
+    assert_eq!(d["versions"].as_array().unwrap().len(), 1);
+
+    // Drafts are sent straight away; filters work.
+    let (s, _) = app
+        .send(Method::POST, &post(&below, "send"), &manager, None)
+        .await;
+    assert_eq!(s, 200);
+    let (_, sent) = app
+        .send(Method::GET, "/api/proposals?status=sent", &admin, None)
+        .await;
+    assert_eq!(sent["total"], 1);
+    let (s, _) = app
+        .send(Method::GET, "/api/proposals?status=bogus", &admin, None)
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = app
+        .send(
+            Method::POST,
+            &post(&uuid::Uuid::new_v4().to_string(), "send"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+}
+
+/// A new lead runs the lead workflow: qualification is written on the lead, the proposal is
+/// stored for it, the run waits for the approval and completes when it is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_lead_is_qualified_priced_and_waits_for_approval() {
+    for app in &on_every_backend().await {
+        let t = app.admin_token().await;
+        let lead = create_lead(
+            app,
+            &t,
+            json!({"company_name": "Acme Retail", "contact_role": "CEO", "industry": "E-commerce",
+                   "company_size": "50-500", "budget_range": "5m+", "timeline": "ASAP",
+                   "pain_points": ["low traffic", "competitors outrank us"], "goals": ["growth"]}),
+        )
+        .await;
+        let id = lead["id"].as_str().unwrap();
+        let (_, runs) = app
+            .send(
+                Method::GET,
+                "/api/workflows/runs?workflow_id=lead",
+                &t,
+                None,
+            )
+            .await;
+        let run = runs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["input"]["lead_id"] == id)
+            .expect("the lead started a run")
+            .clone();
+        let run = wait_run(app, &t, run["id"].as_str().unwrap()).await;
+        assert_eq!(run["status"], "waiting_approval", "{run}");
+        let (_, l) = app
+            .send(Method::GET, &format!("/api/leads/{id}"), &t, None)
+            .await;
+        assert_eq!(l["classification"], "hot", "{l}");
+        assert!(l["score"].as_f64().unwrap() >= 80.0);
+        assert_eq!(l["stage"], "qualified");
+        let (_, ps) = app
+            .send(
+                Method::GET,
+                &format!("/api/proposals?lead_id={id}"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(ps["total"], 1, "{ps}");
+        let p = &ps["items"][0];
+        assert_eq!(p["status"], "in_review");
+        assert_eq!(p["workflow_run_id"], run["id"]);
+        let value = p["annual_value"].as_f64().unwrap();
+        assert_eq!(Some(value), p["content"]["annual_value"].as_f64());
+        let pid = p["id"].as_str().unwrap();
+        for _ in 0..p["required_approvals"].as_array().unwrap().len() {
+            let (s, _) = app
+                .send(
+                    Method::POST,
+                    &format!("/api/proposals/{pid}/approve"),
+                    &t,
+                    None,
+                )
+                .await;
+            assert_eq!(s, 200);
+        }
+        let (_, run) = app
+            .send(
+                Method::GET,
+                &format!("/api/workflows/runs/{}", run["id"].as_str().unwrap()),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(run["status"], "completed", "{run}");
+        let (s, p) = app
+            .send(
+                Method::POST,
+                &format!("/api/proposals/{pid}/send"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!((s, p["status"].as_str()), (200, Some("sent")));
+        let (_, l) = app
+            .send(Method::GET, &format!("/api/leads/{id}"), &t, None)
+            .await;
+        assert_eq!(l["stage"], "proposal_sent", "sending moves the lead on");
+    }
+}
