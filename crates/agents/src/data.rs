@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seo_domain::{Campaign, Client, Dataset, DatasetRow};
+use seo_domain::{Campaign, Client, Dataset, DatasetRow, Lead, Proposal, StageChange, Task};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -32,6 +32,10 @@ pub enum DataKind {
     Website,
     /// Imported datasets (search performance, backlinks, traffic).
     Datasets,
+    /// The sales pipeline: leads, their stage moves, proposals.
+    Pipeline,
+    /// Task history and queue load.
+    TaskHistory,
 }
 
 impl DataKind {
@@ -44,6 +48,8 @@ impl DataKind {
             DataKind::AgentResults => "agent_results",
             DataKind::Website => "website",
             DataKind::Datasets => "datasets",
+            DataKind::Pipeline => "pipeline",
+            DataKind::TaskHistory => "task_history",
         }
     }
 }
@@ -77,6 +83,47 @@ pub struct ResultQuery {
     pub client_id: Option<Uuid>,
     /// Only tasks of this campaign.
     pub campaign_id: Option<Uuid>,
+    /// Only tasks whose input `url` is on this host (case-insensitive).
+    pub url_host: Option<String>,
+}
+
+/// The sales pipeline as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Pipeline {
+    /// Every lead.
+    pub leads: Vec<Lead>,
+    /// Every stage move, oldest first.
+    pub changes: Vec<StageChange>,
+    /// Every proposal.
+    pub proposals: Vec<Proposal>,
+}
+
+/// A client's records and work since a date.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClientActivity {
+    /// The client's campaigns.
+    pub campaigns: Vec<Campaign>,
+    /// Tasks of the client (or its campaigns) created since the date, newest first.
+    pub tasks: Vec<Task>,
+    /// When the client was last worked on (its newest task), at any time.
+    pub last_task_at: Option<DateTime<Utc>>,
+}
+
+/// One agent's queue and its recent task history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AgentLoad {
+    /// The agent.
+    pub agent_id: String,
+    /// Tasks waiting now.
+    pub pending: i64,
+    /// Tasks running now.
+    pub running: i64,
+    /// Tasks completed since the date.
+    pub completed: i64,
+    /// Tasks failed or timed out since the date.
+    pub failed: i64,
+    /// Run times (ms) of the tasks completed since the date.
+    pub durations_ms: Vec<f64>,
 }
 
 /// Why stored data could not be read.
@@ -110,6 +157,45 @@ pub trait AgencyData: Send + Sync + 'static {
     ) -> Result<Vec<DatasetRow>, DataError> {
         Ok(Vec::new())
     }
+    /// The newest completed results matching `query`, newest first, at most `limit`.
+    async fn recent_results(
+        &self,
+        query: &ResultQuery,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, DataError> {
+        let latest = self.latest_result(query).await?;
+        Ok(latest.into_iter().take(limit).collect())
+    }
+    /// The sales pipeline (`None`: this store has none).
+    async fn pipeline(&self) -> Result<Option<Pipeline>, DataError> {
+        Ok(None)
+    }
+    /// A client's campaigns and tasks since `since` (`None`: this store has none).
+    async fn client_activity(
+        &self,
+        _client_id: Uuid,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<ClientActivity>, DataError> {
+        Ok(None)
+    }
+    /// Every agent's queue and task history since `since` (`None`: this store has none).
+    async fn agent_load(&self, _since: DateTime<Utc>) -> Result<Option<Vec<AgentLoad>>, DataError> {
+        Ok(None)
+    }
+}
+
+/// The host of a URL or bare domain, lower-cased (`https://Example.com/x` → `example.com`).
+pub fn host_of(url: &str) -> Option<String> {
+    let t = url.trim();
+    let with_scheme = if t.contains("://") {
+        t.to_string()
+    } else {
+        format!("https://{t}")
+    };
+    url::Url::parse(&with_scheme)
+        .ok()?
+        .host_str()
+        .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
 }
 
 /// Reads nothing: every lookup finds nothing (direct runs, the CLI, the self-test).
@@ -162,6 +248,9 @@ struct Store {
     results: Vec<(StoredResult, Option<Uuid>, Option<Uuid>)>,
     /// Oldest first, with their rows.
     datasets: Vec<(Dataset, Vec<DatasetRow>)>,
+    pipeline: Option<Pipeline>,
+    activity: BTreeMap<Uuid, ClientActivity>,
+    load: Option<Vec<AgentLoad>>,
 }
 
 impl MemoryData {
@@ -185,6 +274,21 @@ impl MemoryData {
         self.write().datasets.push((d, rows));
     }
 
+    /// Sets the sales pipeline.
+    pub fn set_pipeline(&self, p: Pipeline) {
+        self.write().pipeline = Some(p);
+    }
+
+    /// Sets a client's activity (returned whatever the `since` asked).
+    pub fn set_client_activity(&self, client_id: Uuid, a: ClientActivity) {
+        self.write().activity.insert(client_id, a);
+    }
+
+    /// Sets the agents' queue load.
+    pub fn set_agent_load(&self, load: Vec<AgentLoad>) {
+        self.write().load = Some(load);
+    }
+
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
         self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
@@ -203,18 +307,44 @@ impl AgencyData for MemoryData {
         Ok(self.read().campaigns.get(&id).cloned())
     }
     async fn latest_result(&self, q: &ResultQuery) -> Result<Option<StoredResult>, DataError> {
+        Ok(self.recent_results(q, 1).await?.into_iter().next())
+    }
+    async fn recent_results(
+        &self,
+        q: &ResultQuery,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, DataError> {
         Ok(self
             .read()
             .results
             .iter()
             .rev()
-            .find(|(r, client, campaign)| {
+            .filter(|(r, client, campaign)| {
                 r.agent_id == q.agent_id
                     && q.task_type.as_ref().is_none_or(|t| *t == r.task_type)
                     && q.client_id.is_none_or(|c| *client == Some(c))
                     && q.campaign_id.is_none_or(|c| *campaign == Some(c))
+                    && q.url_host.as_ref().is_none_or(|h| {
+                        r.input.get("url").and_then(Value::as_str).and_then(host_of).as_ref()
+                            == Some(h)
+                    })
             })
-            .map(|(r, _, _)| r.clone()))
+            .take(limit)
+            .map(|(r, _, _)| r.clone())
+            .collect())
+    }
+    async fn pipeline(&self) -> Result<Option<Pipeline>, DataError> {
+        Ok(self.read().pipeline.clone())
+    }
+    async fn client_activity(
+        &self,
+        client_id: Uuid,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<ClientActivity>, DataError> {
+        Ok(self.read().activity.get(&client_id).cloned())
+    }
+    async fn agent_load(&self, _since: DateTime<Utc>) -> Result<Option<Vec<AgentLoad>>, DataError> {
+        Ok(self.read().load.clone())
     }
     async fn latest_dataset(
         &self,

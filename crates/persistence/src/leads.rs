@@ -111,7 +111,7 @@ impl LeadFields {
 }
 
 impl LeadRow {
-    fn into_domain(self) -> DbResult<Lead> {
+    pub(crate) fn into_domain(self) -> DbResult<Lead> {
         Ok(Lead {
             id: parse_id(&self.id)?,
             company_name: self.company_name,
@@ -179,7 +179,7 @@ impl ChangeRow {
         }
     }
 
-    fn into_domain(self) -> DbResult<StageChange> {
+    pub(crate) fn into_domain(self) -> DbResult<StageChange> {
         Ok(StageChange {
             id: parse_id(&self.id)?,
             lead_id: parse_id(&self.lead_id)?,

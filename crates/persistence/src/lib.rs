@@ -21,6 +21,7 @@ mod analytics;
 mod campaigns;
 mod clients;
 mod datasets;
+mod history;
 pub mod error;
 pub mod kv;
 mod leads;
@@ -38,6 +39,7 @@ pub use db::{
     redact_url,
 };
 pub use error::{DbError, DbResult};
+pub use history::{MAX_HISTORY_ROWS, TaskSample};
 pub use leads::Actor;
 pub use proposals::{Decide, ProposalChange};
 pub use queue::{Claimed, Effect, ExpiredOutcome, QueueHealth};

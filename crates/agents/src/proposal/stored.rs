@@ -20,6 +20,7 @@ pub(crate) async fn enrich(p: &mut ProposalInput, ctx: &TaskContext) -> Vec<Stri
             task_type: Some(crate::auditor::AUDIT.into()),
             campaign_id: scope.campaign_id,
             client_id: None,
+            url_host: None,
         };
         let mut found = ctx.data().latest_result(&q).await.ok().flatten();
         if found.is_none() && scope.client_id.is_some() {
