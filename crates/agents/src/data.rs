@@ -325,7 +325,11 @@ impl AgencyData for MemoryData {
                     && q.client_id.is_none_or(|c| *client == Some(c))
                     && q.campaign_id.is_none_or(|c| *campaign == Some(c))
                     && q.url_host.as_ref().is_none_or(|h| {
-                        r.input.get("url").and_then(Value::as_str).and_then(host_of).as_ref()
+                        r.input
+                            .get("url")
+                            .and_then(Value::as_str)
+                            .and_then(host_of)
+                            .as_ref()
                             == Some(h)
                     })
             })

@@ -10,6 +10,7 @@ pub mod manager;
 pub mod parse;
 pub mod proposal;
 pub mod reporting;
+pub mod sales;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct AgentsConfig {
     pub technical_seo_auditor: AuditConfig,
     /// `reporting` (default period, anomaly rule, alert threshold).
     pub reporting: reporting::ReportingConfig,
+    /// `sales_conversation` (SPIN templates, phrase tables, next-step rules).
+    pub sales_conversation: sales::ConversationConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -85,6 +88,7 @@ impl Default for AgentsConfig {
             proposal_generation: ProposalConfig::default(),
             technical_seo_auditor: AuditConfig::default(),
             reporting: reporting::ReportingConfig::default(),
+            sales_conversation: sales::ConversationConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -104,5 +108,8 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
             config.technical_seo_auditor.clone(),
         )),
         Arc::new(reporting::Reporting::new(config.reporting.clone())),
+        Arc::new(sales::SalesConversation::new(
+            config.sales_conversation.clone(),
+        )),
     ]
 }

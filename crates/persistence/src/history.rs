@@ -83,9 +83,7 @@ impl Database {
     }
 
     /// Every lead, stage move and proposal (each at most [`MAX_HISTORY_ROWS`], newest kept).
-    pub async fn pipeline_records(
-        &self,
-    ) -> DbResult<(Vec<Lead>, Vec<StageChange>, Vec<Proposal>)> {
+    pub async fn pipeline_records(&self) -> DbResult<(Vec<Lead>, Vec<StageChange>, Vec<Proposal>)> {
         self.run(move |mut conn| async move {
             let (l, ch, p): (Vec<LeadRow>, Vec<ChangeRow>, Vec<ProposalRow>) = db_run!(conn, c => {
                 let l = leads::table
@@ -114,9 +112,13 @@ impl Database {
                 .collect::<DbResult<Vec<_>>>()?;
             changes.reverse();
             Ok((
-                l.into_iter().map(LeadRow::into_domain).collect::<DbResult<Vec<_>>>()?,
+                l.into_iter()
+                    .map(LeadRow::into_domain)
+                    .collect::<DbResult<Vec<_>>>()?,
                 changes,
-                p.into_iter().map(ProposalRow::into_domain).collect::<DbResult<Vec<_>>>()?,
+                p.into_iter()
+                    .map(ProposalRow::into_domain)
+                    .collect::<DbResult<Vec<_>>>()?,
             ))
         })
         .await
@@ -155,7 +157,9 @@ impl Database {
                 Ok::<_, DbError>((rows, last))
             })?;
             Ok((
-                rows.into_iter().map(TaskRow::into_domain).collect::<DbResult<Vec<_>>>()?,
+                rows.into_iter()
+                    .map(TaskRow::into_domain)
+                    .collect::<DbResult<Vec<_>>>()?,
                 last.map(utc),
             ))
         })
