@@ -74,6 +74,8 @@ pub struct AgentsConfig {
     pub reporting: reporting::ReportingConfig,
     /// `sales_conversation` (SPIN templates, phrase tables, next-step rules).
     pub sales_conversation: sales::ConversationConfig,
+    /// `business_development_director` (score tables, tiers, approval levels).
+    pub business_development_director: sales::DirectorConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -89,6 +91,7 @@ impl Default for AgentsConfig {
             technical_seo_auditor: AuditConfig::default(),
             reporting: reporting::ReportingConfig::default(),
             sales_conversation: sales::ConversationConfig::default(),
+            business_development_director: sales::DirectorConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -110,6 +113,9 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         Arc::new(reporting::Reporting::new(config.reporting.clone())),
         Arc::new(sales::SalesConversation::new(
             config.sales_conversation.clone(),
+        )),
+        Arc::new(sales::BusinessDevelopmentDirector::new(
+            config.business_development_director.clone(),
         )),
     ]
 }

@@ -2,8 +2,10 @@
 //! `sales_operations_manager`, `client_success_manager` and `task_coordination`.
 
 pub mod conversation;
+pub mod director;
 
 pub use conversation::{ConversationConfig, SalesConversation};
+pub use director::{BusinessDevelopmentDirector, DirectorConfig};
 
 /// Case-folded text (Unicode lower case), for phrase matching in any language.
 pub(crate) fn fold(s: &str) -> String {
