@@ -76,6 +76,8 @@ pub struct AgentsConfig {
     pub sales_conversation: sales::ConversationConfig,
     /// `business_development_director` (score tables, tiers, approval levels).
     pub business_development_director: sales::DirectorConfig,
+    /// `sales_operations_manager` (stage probabilities, benchmarks, default period).
+    pub sales_operations_manager: sales::OperationsConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -92,6 +94,7 @@ impl Default for AgentsConfig {
             reporting: reporting::ReportingConfig::default(),
             sales_conversation: sales::ConversationConfig::default(),
             business_development_director: sales::DirectorConfig::default(),
+            sales_operations_manager: sales::OperationsConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -116,6 +119,9 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(sales::BusinessDevelopmentDirector::new(
             config.business_development_director.clone(),
+        )),
+        Arc::new(sales::SalesOperationsManager::new(
+            config.sales_operations_manager.clone(),
         )),
     ]
 }

@@ -14,8 +14,8 @@ pub const SHORT_MAX_CHARS: usize = 200;
 /// Most pain points or goals on one lead.
 pub const MAX_LIST_ITEMS: usize = 20;
 
-/// Where a lead stands in the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a lead stands in the pipeline (ordered along the way to won, lost last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LeadStage {

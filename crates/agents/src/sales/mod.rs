@@ -3,9 +3,11 @@
 
 pub mod conversation;
 pub mod director;
+pub mod operations;
 
 pub use conversation::{ConversationConfig, SalesConversation};
 pub use director::{BusinessDevelopmentDirector, DirectorConfig};
+pub use operations::{OperationsConfig, SalesOperationsManager};
 
 /// Case-folded text (Unicode lower case), for phrase matching in any language.
 pub(crate) fn fold(s: &str) -> String {
