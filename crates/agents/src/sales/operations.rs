@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use schemars::JsonSchema;
-use seo_domain::{Lead, LeadStage, Proposal, ProposalStatus, StageChange};
+use seo_domain::{Lead, LeadStage, Proposal, ProposalStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -474,6 +474,7 @@ impl Agent for SalesOperationsManager {
 mod tests {
     use super::*;
     use LeadStage as S;
+    use seo_domain::StageChange;
 
     fn at(day: u32) -> DateTime<Utc> {
         NaiveDate::from_ymd_opt(2026, 11, day)
