@@ -586,3 +586,72 @@ pub fn lead_input(l: &Lead) -> Value {
     m.insert("lead_id".into(), Value::String(l.id.to_string()));
     Value::Object(m)
 }
+
+/// The sales figures of `/api/analytics/business`, from the lead and proposal records.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SalesFigures {
+    /// Leads created since the date.
+    pub new_leads: usize,
+    /// Leads now at each stage (every lead).
+    pub leads_by_stage: std::collections::BTreeMap<String, usize>,
+    /// Leads won since the date (moves to won).
+    pub won: usize,
+    /// Leads lost since the date.
+    pub lost: usize,
+    /// won ÷ (won + lost) since the date.
+    pub win_rate: Option<f64>,
+    /// Proposals created since the date.
+    pub proposals: usize,
+    /// Open proposals (draft, in review, approved, sent): their annual value.
+    pub pipeline_value: f64,
+    /// Open proposals waiting for an approval.
+    pub awaiting_approval: usize,
+    /// Annual value of proposals accepted since the date.
+    pub accepted_value: f64,
+}
+
+impl Service {
+    /// The pipeline's figures since `since` (bounded by the history read's limit).
+    pub async fn sales_figures(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<SalesFigures> {
+        self.db.expire_proposals().await?;
+        let (leads, changes, proposals) = self.db.pipeline_records().await?;
+        let mut f = SalesFigures {
+            new_leads: leads.iter().filter(|l| l.created_at >= since).count(),
+            ..Default::default()
+        };
+        for s in seo_domain::LeadStage::ALL {
+            f.leads_by_stage.insert(
+                s.as_str().to_string(),
+                leads.iter().filter(|l| l.stage == s).count(),
+            );
+        }
+        let recent = changes.iter().filter(|c| c.created_at >= since);
+        for c in recent {
+            match c.to_stage {
+                seo_domain::LeadStage::Won => f.won += 1,
+                seo_domain::LeadStage::Lost => f.lost += 1,
+                _ => {}
+            }
+        }
+        f.win_rate = (f.won + f.lost > 0)
+            .then(|| seo_domain::num::f64_of(f.won) / seo_domain::num::f64_of(f.won + f.lost));
+        f.proposals = proposals.iter().filter(|p| p.created_at >= since).count();
+        for p in &proposals {
+            if p.status.is_open() {
+                f.pipeline_value += p.annual_value;
+            }
+            if p.status == ProposalStatus::InReview {
+                f.awaiting_approval += 1;
+            }
+        }
+        f.accepted_value = proposals
+            .iter()
+            .filter(|p| p.status == ProposalStatus::Accepted && p.updated_at >= since)
+            .map(|p| p.annual_value)
+            .sum();
+        Ok(f)
+    }
+}

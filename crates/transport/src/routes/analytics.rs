@@ -153,25 +153,17 @@ async fn agent_figures(
 
 async fn business_figures(state: &AppState, tf: Timeframe) -> Result<Value, ApiError> {
     let b = state.db.business_summary(since(tf)).await?;
-    // Pipeline value: the recommended package's first-year price of the proposals made in the window.
-    let proposals = state
-        .db
-        .completed_outputs("proposal_generation", since(tf), 10_000)
-        .await?;
-    let pipeline: f64 = proposals
-        .iter()
-        .filter_map(|o| {
-            o["packages"]
-                .as_array()?
-                .iter()
-                .find(|p| p["recommended"] == true)?["first_year"]
-                .as_f64()
-        })
-        .sum();
+    // The pipeline's figures come from the lead and proposal records.
+    let sales = state.sales_figures(since(tf)).await?;
     let mut v = serde_json::to_value(&b).map_err(ApiError::internal)?;
     crate::json_set(&mut v, "timeframe", json!(tf.label()));
-    crate::json_set(&mut v, "proposals", json!(proposals.len()));
-    crate::json_set(&mut v, "pipeline_value", json!(pipeline));
+    crate::json_set(&mut v, "proposals", json!(sales.proposals));
+    crate::json_set(&mut v, "pipeline_value", json!(sales.pipeline_value));
+    crate::json_set(
+        &mut v,
+        "sales",
+        serde_json::to_value(&sales).map_err(ApiError::internal)?,
+    );
     Ok(v)
 }
 
