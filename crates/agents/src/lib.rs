@@ -78,6 +78,8 @@ pub struct AgentsConfig {
     pub business_development_director: sales::DirectorConfig,
     /// `sales_operations_manager` (stage probabilities, benchmarks, default period).
     pub sales_operations_manager: sales::OperationsConfig,
+    /// `task_coordination` (routing table, priority bands, SLAs).
+    pub task_coordination: sales::CoordinationConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -95,6 +97,7 @@ impl Default for AgentsConfig {
             sales_conversation: sales::ConversationConfig::default(),
             business_development_director: sales::DirectorConfig::default(),
             sales_operations_manager: sales::OperationsConfig::default(),
+            task_coordination: sales::CoordinationConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -122,6 +125,9 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(sales::SalesOperationsManager::new(
             config.sales_operations_manager.clone(),
+        )),
+        Arc::new(sales::TaskCoordination::new(
+            config.task_coordination.clone(),
         )),
     ]
 }

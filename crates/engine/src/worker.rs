@@ -187,8 +187,8 @@ async fn run_one(w: &Worker, task: Task, stop: &mut watch::Receiver<bool>) -> En
             db.time_out_task(task.id, &w.id, &e, advance()).await
         }
         Outcome::Done(Ok(out)) => match serde_json::to_value(&out) {
-            Ok(v) => {
-                let effects = s.effects_of(&task, &v);
+            Ok(mut v) => {
+                let effects = s.effects_of(&task, &mut v);
                 db.complete_task_with(task.id, &w.id, &v, advance(), effects)
                     .await
             }

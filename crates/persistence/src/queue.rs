@@ -43,6 +43,8 @@ pub enum Effect {
     Qualified(seo_domain::Qualification),
     /// A proposal version.
     Proposal(seo_domain::NewProposal),
+    /// A task the finished one dispatched, with the id its output already names.
+    Dispatch(Uuid, seo_domain::NewTask),
 }
 
 /// What happened to a task whose lease expired.
@@ -350,17 +352,30 @@ impl Database {
                 let Some(row) = row else {
                     return Ok(None);
                 };
+                let mut dispatched = Vec::new();
                 if row.status == "completed" {
                     for e in &effects {
                         match e {
                             Effect::Qualified(q) => crate::leads::apply_qualification!(c, q)?,
                             Effect::Proposal(p) => crate::proposals::apply_proposal!(c, p)?,
+                            Effect::Dispatch(id, new) => {
+                                let mut child = TaskRow::new_pending(new.clone(), None)?;
+                                child.id = id.to_string();
+                                let child: TaskRow = diesel::insert_into(tasks::table)
+                                    .values(&child)
+                                    .returning(TaskRow::as_returning())
+                                    .get_result(c)
+                                    .await
+                                    .map_err(crate::tasks::task_not_found)?;
+                                dispatched.push(child);
+                            }
                         }
                     }
                 }
                 // A retry is no step outcome yet: the run waits for the final one.
                 let advance = if row.status == "pending" { None } else { advance };
-                let (spawned, run) = advance_run!(c, &row, advance)?;
+                let (mut spawned, run) = advance_run!(c, &row, advance)?;
+                spawned.extend(dispatched);
                 Ok(Some((row, spawned, run)))
             })?;
             written

@@ -83,7 +83,7 @@ pub type Advancer =
 pub struct Finished {
     /// The task as written.
     pub task: Task,
-    /// Successor step tasks inserted in the same transaction.
+    /// Successor step tasks (and dispatched tasks) inserted in the same transaction.
     pub spawned: Vec<Task>,
     /// The run after the hand-off, when the task is a step of one.
     pub run: Option<WorkflowRun>,

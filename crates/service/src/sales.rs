@@ -119,8 +119,10 @@ impl Service {
 
     /// The records a completed task's output writes in the transaction that completes it:
     /// a qualification on its lead (input `lead_id`), a proposal version from
-    /// `proposal_generation` (for the input's `lead_id` and the task's client).
-    pub fn effects_of(&self, task: &Task, output: &Value) -> Vec<Effect> {
+    /// `proposal_generation` (for the input's `lead_id` and the task's client), the task a
+    /// `task_coordination` run dispatched (checked against its agent's schema first; the
+    /// output's `dispatch.status` says `created`, or `refused` with the reason).
+    pub fn effects_of(&self, task: &Task, output: &mut Value) -> Vec<Effect> {
         let mut out = Vec::new();
         let lead_id = uuid_field(&task.input, "lead_id");
         match task.agent_id.as_str() {
@@ -157,9 +159,60 @@ impl Service {
                     }));
                 }
             }
+            "task_coordination" => {
+                if let Some(e) = self.dispatch_of(task, output) {
+                    out.push(e);
+                }
+            }
             _ => {}
         }
         out
+    }
+
+    fn dispatch_of(&self, task: &Task, output: &mut Value) -> Option<Effect> {
+        let d = output.get_mut("dispatch")?.as_object_mut()?;
+        let id = d
+            .get("task_id")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())?;
+        let text = |k: &str| {
+            d.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (agent, task_type) = (text("agent_id"), text("task_type"));
+        let priority = seo_domain::TaskPriority::parse(&text("priority")).unwrap_or_default();
+        let input = d
+            .get("input")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        match self.agents.validate(&agent, &task_type, &input) {
+            Ok(()) => {
+                d.insert("status".into(), Value::String("created".into()));
+                Some(Effect::Dispatch(
+                    id,
+                    seo_domain::NewTask {
+                        agent_id: agent,
+                        task_type,
+                        input,
+                        priority,
+                        campaign_id: task.campaign_id,
+                        client_id: task.client_id,
+                        parent_id: Some(task.id),
+                        created_by: task.created_by,
+                        timeout_seconds: seo_domain::task::DEFAULT_TIMEOUT_SECONDS,
+                        max_attempts: seo_domain::task::DEFAULT_MAX_ATTEMPTS,
+                    },
+                ))
+            }
+            Err(e) => {
+                d.remove("task_id");
+                d.insert("status".into(), Value::String("refused".into()));
+                d.insert("error".into(), Value::String(e.to_string()));
+                None
+            }
+        }
     }
 
     // ----- leads -----

@@ -2,10 +2,12 @@
 //! `sales_operations_manager`, `client_success_manager` and `task_coordination`.
 
 pub mod conversation;
+pub mod coordination;
 pub mod director;
 pub mod operations;
 
 pub use conversation::{ConversationConfig, SalesConversation};
+pub use coordination::{CoordinationConfig, TaskCoordination};
 pub use director::{BusinessDevelopmentDirector, DirectorConfig};
 pub use operations::{OperationsConfig, SalesOperationsManager};
 
