@@ -80,6 +80,8 @@ pub struct AgentsConfig {
     pub sales_operations_manager: sales::OperationsConfig,
     /// `task_coordination` (routing table, priority bands, SLAs).
     pub task_coordination: sales::CoordinationConfig,
+    /// `client_success_manager` (factor weights, bands, upsell catalogue).
+    pub client_success_manager: sales::SuccessConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -98,6 +100,7 @@ impl Default for AgentsConfig {
             business_development_director: sales::DirectorConfig::default(),
             sales_operations_manager: sales::OperationsConfig::default(),
             task_coordination: sales::CoordinationConfig::default(),
+            client_success_manager: sales::SuccessConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -128,6 +131,9 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(sales::TaskCoordination::new(
             config.task_coordination.clone(),
+        )),
+        Arc::new(sales::ClientSuccessManager::new(
+            config.client_success_manager.clone(),
         )),
     ]
 }

@@ -5,11 +5,13 @@ pub mod conversation;
 pub mod coordination;
 pub mod director;
 pub mod operations;
+pub mod success;
 
 pub use conversation::{ConversationConfig, SalesConversation};
 pub use coordination::{CoordinationConfig, TaskCoordination};
 pub use director::{BusinessDevelopmentDirector, DirectorConfig};
 pub use operations::{OperationsConfig, SalesOperationsManager};
+pub use success::{ClientSuccessManager, SuccessConfig};
 
 /// Case-folded text (Unicode lower case), for phrase matching in any language.
 pub(crate) fn fold(s: &str) -> String {
