@@ -79,6 +79,22 @@ async fn business_figures_come_from_the_rows() {
         .as_f64()
         .unwrap();
 
+    // And for the rest of its workflow (the reviews of a large proposal).
+    loop {
+        let (_, runs) = app
+            .send(
+                Method::GET,
+                "/api/workflows/runs?workflow_id=lead",
+                &t,
+                None,
+            )
+            .await;
+        if runs["items"][0]["status"] != "running" {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (s, b) = app
         .send(
             Method::GET,
@@ -95,7 +111,10 @@ async fn business_figures_come_from_the_rows() {
         d["running_budget"], 1500.0,
         "active and paused budgets; the draft's is not running"
     );
-    assert_eq!(d["tasks_completed"], 2, "the lead and its proposal");
+    assert_eq!(
+        d["tasks_completed"], 5,
+        "the lead workflow: qualification, call plan, proposal, sales-ops review, BD assessment"
+    );
     assert_eq!(d["proposals"], 1);
     assert_eq!(d["pipeline_value"], growth_first_year);
 
@@ -125,7 +144,7 @@ async fn business_figures_come_from_the_rows() {
         .await;
     assert_eq!(s, 200);
     assert!(dash["data"]["alerts"].is_array());
-    assert_eq!(dash["data"]["recent_activity"].as_array().unwrap().len(), 2);
+    assert_eq!(dash["data"]["recent_activity"].as_array().unwrap().len(), 5);
     assert_eq!(
         dash["data"]["agents_summary"]["total_agents"],
         serde_json::json!(app.running.state.agents.ids().len())

@@ -357,6 +357,22 @@ async fn the_lead_workflow_runs_through_the_workflow_endpoints() {
             .clone();
         assert_eq!(lead["entry_steps"], json!(["qualify"]));
         assert_eq!(lead["steps"][1]["when"][0]["value"], json!(["hot", "warm"]));
+        let ids: Vec<&str> = lead["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "qualify",
+                "call_plan",
+                "proposal",
+                "sales_ops_review",
+                "bd_assessment"
+            ]
+        );
 
         let hot = json!({"input": {
             "company_name": "Acme Retail", "contact_role": "CEO", "industry": "E-commerce", "company_size": "50-500",
@@ -397,7 +413,8 @@ async fn the_lead_workflow_runs_through_the_workflow_endpoints() {
             .send(Method::GET, &format!("/api/workflows/runs/{id}"), &t, None)
             .await;
         assert_eq!(done["status"], "completed", "{done}");
-        let (q, p) = (&done["steps"][0], &done["steps"][1]);
+        let (q, call, p) = (&done["steps"][0], &done["steps"][1], &done["steps"][2]);
+        assert_eq!(call["task_status"], "completed", "{done}");
         assert_eq!(
             (q["step"].as_str(), q["task_status"].as_str()),
             (Some("qualify"), Some("completed"))
@@ -415,7 +432,7 @@ async fn the_lead_workflow_runs_through_the_workflow_endpoints() {
                 None,
             )
             .await;
-        assert_eq!(proposal["parent_id"], q["task_id"]);
+        assert_eq!(proposal["parent_id"], call["task_id"]);
         assert_eq!(proposal["workflow_run_id"].as_str(), Some(id));
         assert_eq!(proposal["input"]["lead_class"], "hot");
         assert_eq!(proposal["output"]["totals"]["one_time"], 1_224_000.0);

@@ -108,7 +108,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
     let (s, all) = app.send(Method::GET, "/api/agents", &t, None).await;
     assert_eq!(
         (s, all["total"].as_i64()),
-        (200, Some(4)),
+        (200, Some(9)),
         "only agents that work are registered"
     );
     let (s, test) = app
@@ -120,12 +120,12 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
             test["summary"]["passed"].as_i64(),
             test["summary"]["failed"].as_i64()
         ),
-        (200, Some(2), Some(0)),
+        (200, Some(5), Some(0)),
         "{test}"
     );
     assert_eq!(
-        test["summary"]["skipped"], 2,
-        "the auditor needs a live site, the report stored datasets"
+        test["summary"]["skipped"], 4,
+        "the auditor needs a live site; the report, the pipeline and client health stored data"
     );
     assert!(
         test["results"]["reporting"]["skipped"]
@@ -504,7 +504,17 @@ async fn a_qualified_lead_gets_a_proposal_as_a_child_task() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(proposal["parent_id"].as_str(), Some(lead_id));
+    // qualify → call plan → proposal.
+    let (_, call) = app
+        .send(
+            Method::GET,
+            &format!("/api/tasks/{}", proposal["parent_id"].as_str().unwrap()),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(call["agent_id"], "sales_conversation");
+    assert_eq!(call["parent_id"].as_str(), Some(lead_id));
     assert_eq!(proposal["input"]["lead_class"], "hot");
     assert_eq!(proposal["input"]["lead_score"], 80.05);
     // Mid-market e-commerce, hot: (500,000 + 350,000) × 1.2 × 1.2 one-time; 850,000 × 1.44 monthly.

@@ -445,7 +445,21 @@ async fn a_new_lead_is_qualified_priced_and_waits_for_approval() {
             .await;
         assert_eq!(l["classification"], "hot", "{l}");
         assert!(l["score"].as_f64().unwrap() >= 80.0);
-        assert_eq!(l["stage"], "qualified");
+        assert_eq!(l["stage"], "call_planned", "qualified, then its call plan");
+        let steps: Vec<(&str, &str)> = run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["step"].as_str().unwrap(), s["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            &steps[..3],
+            &[
+                ("qualify", "completed"),
+                ("call_plan", "completed"),
+                ("proposal", "completed")
+            ]
+        );
         let (_, ps) = app
             .send(
                 Method::GET,

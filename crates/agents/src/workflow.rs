@@ -497,9 +497,22 @@ pub fn advance(
 /// The built-in definitions. `lead`: qualification, then a proposal when the lead is hot or
 /// warm (the classes are this condition's value, an operator's to change).
 pub fn builtin_workflows() -> BTreeMap<String, WorkflowDef> {
+    let map = |pairs: &[(&str, &str)]| -> Option<BTreeMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    };
+    let hot_or_warm = Condition {
+        path: "steps.qualify.classification".into(),
+        op: Op::In,
+        value: json!(["hot", "warm"]),
+    };
     let lead = WorkflowDef {
         id: "lead".into(),
-        description: "Qualifies a lead; a hot or warm lead gets a priced proposal.".into(),
+        description: "Qualifies a lead; a hot or warm lead gets a call plan and a priced proposal; above 1,000,000 a sales-operations review, above 5,000,000 also the BD director's assessment. A proposal above an approval gate waits for people.".into(),
         trigger: Some(Trigger {
             agent_id: "lead_qualification".into(),
             task_type: crate::lead::QUALIFY.into(),
@@ -515,28 +528,69 @@ pub fn builtin_workflows() -> BTreeMap<String, WorkflowDef> {
                 input: None,
             },
             StepDef {
+                id: "call_plan".into(),
+                agent_id: "sales_conversation".into(),
+                task_type: crate::sales::conversation::CALL_PLAN.into(),
+                after: vec!["qualify".into()],
+                when: vec![hot_or_warm.clone()],
+                input: map(&[
+                    ("company_name", "input.company_name"),
+                    ("contact_role", "input.contact_role"),
+                    ("industry", "input.industry"),
+                    ("website", "input.website"),
+                    ("budget_range", "input.budget_range"),
+                    ("timeline", "input.timeline"),
+                    ("pain_points", "input.pain_points"),
+                    ("goals", "input.goals"),
+                    ("lead_id", "input.lead_id"),
+                ]),
+            },
+            StepDef {
                 id: "proposal".into(),
                 agent_id: "proposal_generation".into(),
                 task_type: crate::proposal::PROPOSE.into(),
-                after: vec!["qualify".into()],
+                after: vec!["call_plan".into()],
+                when: vec![hot_or_warm],
+                input: map(&[
+                    ("company_name", "input.company_name"),
+                    ("industry", "input.industry"),
+                    ("company_size", "input.company_size"),
+                    ("lead_score", "steps.qualify.score"),
+                    ("lead_class", "steps.qualify.classification"),
+                    ("lead_id", "input.lead_id"),
+                ]),
+            },
+            StepDef {
+                id: "sales_ops_review".into(),
+                agent_id: "sales_operations_manager".into(),
+                task_type: crate::sales::operations::PIPELINE.into(),
+                after: vec!["proposal".into()],
                 when: vec![Condition {
-                    path: "steps.qualify.classification".into(),
-                    op: Op::In,
-                    value: json!(["hot", "warm"]),
+                    path: "steps.proposal.annual_value".into(),
+                    op: Op::Gt,
+                    value: json!(1_000_000),
                 }],
-                input: Some(
-                    [
-                        ("company_name", "input.company_name"),
-                        ("industry", "input.industry"),
-                        ("company_size", "input.company_size"),
-                        ("lead_score", "steps.qualify.score"),
-                        ("lead_class", "steps.qualify.classification"),
-                        ("lead_id", "input.lead_id"),
-                    ]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                ),
+                input: map(&[
+                    ("deal_value", "steps.proposal.annual_value"),
+                    ("lead_id", "input.lead_id"),
+                ]),
+            },
+            StepDef {
+                id: "bd_assessment".into(),
+                agent_id: "business_development_director".into(),
+                task_type: crate::sales::director::ASSESS.into(),
+                after: vec!["sales_ops_review".into()],
+                when: vec![Condition {
+                    path: "steps.proposal.annual_value".into(),
+                    op: Op::Gt,
+                    value: json!(5_000_000),
+                }],
+                input: map(&[
+                    ("company_name", "input.company_name"),
+                    ("industry", "input.industry"),
+                    ("deal_value", "steps.proposal.annual_value"),
+                    ("lead_id", "input.lead_id"),
+                ]),
             },
         ],
     };

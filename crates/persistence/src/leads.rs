@@ -263,6 +263,45 @@ macro_rules! apply_qualification {
 }
 pub(crate) use apply_qualification;
 
+/// Inside an open transaction on `$c`: moves lead `$lead` from `$from` to `$to` with a
+/// history entry by the pipeline, only when it is at `$from` now. Evaluates to
+/// `DbResult<()>`.
+macro_rules! move_if_at {
+    ($c:ident, $lead:expr, $from:expr, $to:expr, $why:expr) => {{
+        let (lead, from, to): (uuid::Uuid, seo_domain::LeadStage, seo_domain::LeadStage) =
+            ($lead, $from, $to);
+        let id = lead.to_string();
+        let ts = crate::now();
+        let moved = diesel::update(
+            crate::schema::leads::table
+                .find(&id)
+                .filter(crate::schema::leads::stage.eq(from.as_str())),
+        )
+        .set((
+            crate::schema::leads::stage.eq(to.as_str()),
+            crate::schema::leads::updated_at.eq(ts),
+        ))
+        .execute($c)
+        .await?;
+        if moved == 1 {
+            let change = crate::leads::ChangeRow::new(
+                &id,
+                Some(from),
+                to,
+                Some($why),
+                &crate::leads::Actor::default(),
+                ts,
+            );
+            diesel::insert_into(crate::schema::lead_stage_changes::table)
+                .values(&change)
+                .execute($c)
+                .await?;
+        }
+        Ok::<(), crate::DbError>(())
+    }};
+}
+pub(crate) use move_if_at;
+
 impl Database {
     /// Stores a new lead at stage `new`, with its first history entry.
     pub async fn create_lead(&self, draft: LeadDraft, who: Actor) -> DbResult<Lead> {

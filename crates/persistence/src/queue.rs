@@ -45,6 +45,8 @@ pub enum Effect {
     Proposal(seo_domain::NewProposal),
     /// A task the finished one dispatched, with the id its output already names.
     Dispatch(Uuid, seo_domain::NewTask),
+    /// A lead moved on by the pipeline (`lead`, `from` → `to`, why), only when it is at `from`.
+    LeadMoved(Uuid, seo_domain::LeadStage, seo_domain::LeadStage, String),
 }
 
 /// What happened to a task whose lease expired.
@@ -358,6 +360,9 @@ impl Database {
                         match e {
                             Effect::Qualified(q) => crate::leads::apply_qualification!(c, q)?,
                             Effect::Proposal(p) => crate::proposals::apply_proposal!(c, p)?,
+                            Effect::LeadMoved(lead, from, to, why) => {
+                                crate::leads::move_if_at!(c, *lead, *from, *to, why.clone())?
+                            }
                             Effect::Dispatch(id, new) => {
                                 let mut child = TaskRow::new_pending(new.clone(), None)?;
                                 child.id = id.to_string();

@@ -121,7 +121,8 @@ impl Service {
     /// a qualification on its lead (input `lead_id`), a proposal version from
     /// `proposal_generation` (for the input's `lead_id` and the task's client), the task a
     /// `task_coordination` run dispatched (checked against its agent's schema first; the
-    /// output's `dispatch.status` says `created`, or `refused` with the reason).
+    /// output's `dispatch.status` says `created`, or `refused` with the reason), and a
+    /// qualified lead moved to `call_planned` by its call plan.
     pub fn effects_of(&self, task: &Task, output: &mut Value) -> Vec<Effect> {
         let mut out = Vec::new();
         let lead_id = uuid_field(&task.input, "lead_id");
@@ -157,6 +158,18 @@ impl Service {
                         created_by: task.created_by,
                         valid_days: self.sales().proposal_valid_days,
                     }));
+                }
+            }
+            "sales_conversation"
+                if task.task_type == seo_agents::sales::conversation::CALL_PLAN =>
+            {
+                if let Some(lead_id) = lead_id {
+                    out.push(Effect::LeadMoved(
+                        lead_id,
+                        seo_domain::LeadStage::Qualified,
+                        seo_domain::LeadStage::CallPlanned,
+                        "call plan prepared".into(),
+                    ));
                 }
             }
             "task_coordination" => {
