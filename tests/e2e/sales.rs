@@ -510,3 +510,138 @@ async fn a_new_lead_is_qualified_priced_and_waits_for_approval() {
         assert_eq!(l["stage"], "proposal_sent", "sending moves the lead on");
     }
 }
+
+async fn run_agent(app: &TestApp, t: &str, agent: &str, body: Value) -> Value {
+    let (s, task) = app
+        .send(
+            Method::POST,
+            &format!("/api/agents/{agent}/tasks?wait=10"),
+            t,
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, 200, "{task}");
+    assert_eq!(task["status"], "completed", "{task}");
+    task
+}
+
+/// The coordinator routes free text, and with dispatch: true the task exists when it
+/// completes, a child of the coordinator's; a dispatch its target refuses creates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_dispatches_real_tasks() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let task = run_agent(
+        &app,
+        &t,
+        "task_coordination",
+        json!({"task_type": "route_task", "input": {
+            "request": "Подготовьте коммерческое предложение", "client_value": 2000000, "tier": "enterprise",
+            "dispatch": true, "input": {"company_name": "Acme Retail", "industry": "E-commerce"}
+        }}),
+    )
+    .await;
+    let out = &task["output"];
+    assert_eq!(out["routing"]["agent_id"], "proposal_generation");
+    assert_eq!(out["dispatch"]["status"], "created", "{out}");
+    let id = out["dispatch"]["task_id"].as_str().unwrap();
+    let (s, child) = app
+        .send(Method::GET, &format!("/api/tasks/{id}"), &t, None)
+        .await;
+    assert_eq!(s, 200, "{child}");
+    assert_eq!(child["agent_id"], "proposal_generation");
+    assert_eq!(child["parent_id"], task["id"]);
+
+    let refused = run_agent(
+        &app,
+        &t,
+        "task_coordination",
+        json!({"task_type": "route_task", "input": {
+            "agent_id": "proposal_generation", "task_type": "generate_proposal", "dispatch": true, "input": {"industry": "x"}
+        }}),
+    )
+    .await;
+    let d = &refused["output"]["dispatch"];
+    assert_eq!(d["status"], "refused", "{d}");
+    assert!(d["error"].as_str().unwrap().contains("company_name"));
+    assert!(d.get("task_id").is_none());
+    let (_, all) = app
+        .send(
+            Method::GET,
+            "/api/tasks?agent_id=proposal_generation",
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(all["total"], 1, "only the valid dispatch made a task");
+}
+
+/// Sales operations reads the stored pipeline; client success the client's real work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipeline_and_client_health_come_from_the_records() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    for name in ["Lead One", "Lead Two"] {
+        create_lead(&app, &t, json!({"company_name": name})).await;
+    }
+    let (_, l) = app
+        .send(Method::GET, "/api/leads?q=lead%20two", &t, None)
+        .await;
+    let id = l["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, _) = stage(&app, &t, &id, "lost", Some("no budget")).await;
+    assert_eq!(s, 200);
+    let ops = run_agent(
+        &app,
+        &t,
+        "sales_operations_manager",
+        json!({"task_type": "pipeline_analysis", "input": {}}),
+    )
+    .await;
+    let o = &ops["output"];
+    assert_eq!(o["leads"], 2, "{o}");
+    assert_eq!(o["stages"]["lost"]["count"], 1);
+    assert_eq!(o["win_rate"], 0.0, "one lost, none won");
+
+    let (_, c) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Health Co"})),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap();
+    let (s, _) = app
+        .send(
+            Method::POST,
+            "/api/campaigns",
+            &t,
+            Some(json!({"client_id": cid, "name": "Q1", "campaign_type": "content"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let h = run_agent(
+        &app,
+        &t,
+        "client_success_manager",
+        json!({"task_type": "client_health", "input": {"client_id": cid}}),
+    )
+    .await;
+    let out = &h["output"];
+    let names: Vec<&str> = out["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["activity", "recency", "campaigns"], "{out}");
+    // A draft campaign (30), never worked on (0), no task (0): weights 0.2/0.2/0.15 → 30 × 0.15 / 0.55.
+    assert_eq!(out["score"], 8.18);
+    assert!(
+        out["not_measured"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().starts_with("audit trend"))
+    );
+}
