@@ -645,3 +645,74 @@ async fn pipeline_and_client_health_come_from_the_records() {
             .any(|m| m.as_str().unwrap().starts_with("audit trend"))
     );
 }
+
+/// A rejection at a gate ends the waiting run with the reason and changes nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_proposal_fails_its_waiting_run_with_the_reason() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let lead = create_lead(
+        &app,
+        &t,
+        json!({"company_name": "Acme Retail", "contact_role": "CEO", "industry": "E-commerce",
+               "company_size": "50-500", "budget_range": "5m+", "timeline": "ASAP",
+               "pain_points": ["low traffic"], "goals": ["growth"]}),
+    )
+    .await;
+    let id = lead["id"].as_str().unwrap();
+    let (_, runs) = app
+        .send(
+            Method::GET,
+            "/api/workflows/runs?workflow_id=lead",
+            &t,
+            None,
+        )
+        .await;
+    let run_id = runs["items"][0]["id"].as_str().unwrap().to_string();
+    let run = wait_run(&app, &t, &run_id).await;
+    assert_eq!(run["status"], "waiting_approval", "{run}");
+    let (_, ps) = app
+        .send(
+            Method::GET,
+            &format!("/api/proposals?lead_id={id}"),
+            &t,
+            None,
+        )
+        .await;
+    let pid = ps["items"][0]["id"].as_str().unwrap();
+    let (s, p) = app
+        .send(
+            Method::POST,
+            &format!("/api/proposals/{pid}/reject"),
+            &t,
+            Some(json!({"comment": "discount too deep", "gate": ""})),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("rejected")), "{p}");
+    let (_, run) = app
+        .send(
+            Method::GET,
+            &format!("/api/workflows/runs/{run_id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(run["status"], "failed");
+    let err = run["error"].as_str().unwrap();
+    assert!(
+        err.contains("sales_operations") && err.contains("discount too deep"),
+        "{err}"
+    );
+    // Closed: no further decision.
+    for what in ["approve", "send", "accept"] {
+        let (s, _) = app
+            .send(
+                Method::POST,
+                &format!("/api/proposals/{pid}/{what}"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(s, 409, "{what} after a rejection");
+    }
+}

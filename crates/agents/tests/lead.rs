@@ -177,9 +177,14 @@ async fn statistics_count_runs_and_failures() {
     assert_eq!(
         m.recreate_all(),
         vec![
+            "business_development_director",
+            "client_success_manager",
             "lead_qualification",
             "proposal_generation",
             "reporting",
+            "sales_conversation",
+            "sales_operations_manager",
+            "task_coordination",
             "technical_seo_auditor"
         ]
     );

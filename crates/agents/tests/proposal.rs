@@ -142,7 +142,15 @@ fn a_hot_or_warm_lead_hands_off_to_a_proposal() {
         true,
         None,
     );
-    let step = &next.start[0];
+    let call = &next.start[0];
+    assert_eq!(
+        (call.agent_id.as_str(), call.task_type.as_str()),
+        ("sales_conversation", "call_plan")
+    );
+    let mut outs = outputs("warm");
+    outs.insert("call_plan".to_string(), json!({"summary": "plan"}));
+    let after_call = advance(&def, &next.steps, &input, &outs, "call_plan", true, None);
+    let step = &after_call.start[0];
     assert_eq!(
         (step.agent_id.as_str(), step.task_type.as_str()),
         ("proposal_generation", "generate_proposal")
@@ -168,7 +176,7 @@ fn a_hot_or_warm_lead_hands_off_to_a_proposal() {
     assert!(cold.start.is_empty());
     assert_eq!(cold.status, seo_domain::RunStatus::Completed);
     assert!(
-        cold.steps["proposal"]
+        cold.steps["call_plan"]
             .reason
             .as_ref()
             .unwrap()

@@ -30,8 +30,8 @@ pub use lead::{
 };
 pub use page::{Page, PageRequest};
 pub use proposal::{
-    ApprovalGate, DecisionAction, DecisionInput, NewProposal, Proposal, ProposalDecision,
-    ProposalDetail, ProposalFilter, ProposalStatus, ProposalVersion,
+    ApprovalGate, CommentInput, DecisionAction, DecisionInput, NewProposal, Proposal,
+    ProposalDecision, ProposalDetail, ProposalFilter, ProposalStatus, ProposalVersion,
 };
 pub use task::{
     NewTask, Task, TaskError, TaskFilter, TaskInput, TaskPriority, TaskStats, TaskStatus, TypeCount,

@@ -281,5 +281,24 @@ pub struct DecisionInput {
     pub gate: Option<String>,
 }
 
+/// Body of send, accept and decline: an optional comment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentInput {
+    /// Why (at most 2,000 characters).
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl From<CommentInput> for DecisionInput {
+    fn from(c: CommentInput) -> Self {
+        DecisionInput {
+            comment: c.comment,
+            gate: None,
+        }
+    }
+}
+
 /// Longest decision comment.
 pub const COMMENT_MAX_CHARS: usize = 2000;

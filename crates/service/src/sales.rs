@@ -379,13 +379,22 @@ impl Service {
         by: &User,
     ) -> ServiceResult<Proposal> {
         let comment = comment(&input)?;
+        let named = input
+            .gate
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(str::to_string);
         self.db.expire_proposals().await?;
         let current = self.db.get_proposal(id).await?.proposal;
         // A prospect's answer to a sent proposal is a decline, not a review.
         if !approve && current.status == ProposalStatus::Sent {
-            return self.answer_proposal(id, false, input, by).await;
+            let c = seo_domain::CommentInput {
+                comment: input.comment,
+            };
+            return self.answer_proposal(id, false, c.into(), by).await;
         }
-        let gate = review_gate(&current, input.gate.as_deref())?;
+        let gate = review_gate(&current, named.as_deref())?;
         self.may_decide(by, &gate)?;
         let who = by.username.clone();
         let decide: seo_persistence::Decide = Box::new(move |p: &Proposal| {

@@ -513,6 +513,7 @@ pub fn constrain_fields(v: &mut Value) {
     }
     fields.push(("StageMove", "reason", &short));
     fields.push(("DecisionInput", "comment", &comment));
+    fields.push(("CommentInput", "comment", &comment));
     for (schema, field, rule) in fields {
         let prop = v
             .pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))

@@ -5,8 +5,8 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use seo_auth::Permission;
 use seo_domain::{
-    DecisionInput, LeadFilter, LeadInput, LeadPatch, LeadStage, PageRequest, ProposalFilter,
-    ProposalStatus, StageMove,
+    CommentInput, DecisionInput, LeadFilter, LeadInput, LeadPatch, LeadStage, PageRequest,
+    ProposalFilter, ProposalStatus, StageMove,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -162,11 +162,10 @@ async fn decide(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    body: OptionalJson<DecisionInput>,
+    input: DecisionInput,
     what: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(id, "id")?;
-    let input = body.0.unwrap_or_default();
     let user = &caller.0.user;
     let p = match what {
         Decision::Approve => state.review_proposal(id, true, input, user).await?,
@@ -184,7 +183,8 @@ async fn approve(
     id: web::Path<String>,
     body: OptionalJson<DecisionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &caller, &id, body, Decision::Approve).await
+    let input = body.0.unwrap_or_default();
+    decide(&state, &caller, &id, input, Decision::Approve).await
 }
 
 async fn reject(
@@ -193,34 +193,38 @@ async fn reject(
     id: web::Path<String>,
     body: OptionalJson<DecisionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &caller, &id, body, Decision::Reject).await
+    let input = body.0.unwrap_or_default();
+    decide(&state, &caller, &id, input, Decision::Reject).await
 }
 
 async fn send(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: OptionalJson<DecisionInput>,
+    body: OptionalJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &caller, &id, body, Decision::Send).await
+    let input = body.0.unwrap_or_default().into();
+    decide(&state, &caller, &id, input, Decision::Send).await
 }
 
 async fn accept(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: OptionalJson<DecisionInput>,
+    body: OptionalJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &caller, &id, body, Decision::Accept).await
+    let input = body.0.unwrap_or_default().into();
+    decide(&state, &caller, &id, input, Decision::Accept).await
 }
 
 async fn decline(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: OptionalJson<DecisionInput>,
+    body: OptionalJson<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &caller, &id, body, Decision::Decline).await
+    let input = body.0.unwrap_or_default().into();
+    decide(&state, &caller, &id, input, Decision::Decline).await
 }
 
 /// Registers `/api/leads` and `/api/proposals`.
@@ -292,21 +296,21 @@ pub fn routes(t: &mut Table<'_>) {
         .add(Method::POST, "/api/proposals/{id}/send", pw, send)
         .doc(
             Doc::new("Send a draft or approved proposal (409 while an approval is missing)")
-                .body::<DecisionInput>()
+                .body::<CommentInput>()
                 .ok::<Proposal>(200)
                 .also(409, "an approval is missing, or it is closed"),
         )
         .add(Method::POST, "/api/proposals/{id}/accept", pw, accept)
         .doc(
             Doc::new("The prospect accepted a sent proposal")
-                .body::<DecisionInput>()
+                .body::<CommentInput>()
                 .ok::<Proposal>(200)
                 .also(409, "not sent"),
         )
         .add(Method::POST, "/api/proposals/{id}/decline", pw, decline)
         .doc(
             Doc::new("The prospect declined a sent proposal")
-                .body::<DecisionInput>()
+                .body::<CommentInput>()
                 .ok::<Proposal>(200)
                 .also(409, "not sent"),
         );

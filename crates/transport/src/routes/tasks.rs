@@ -243,6 +243,7 @@ pub fn routes(t: &mut Table<'_>) {
         .doc(
             Doc::new("The document of a completed reporting task, as a download: html (one self-contained page), csv or json; 409 for another task or one not completed")
                 .query::<ReportQuery>()
-                .download(),
+                .download()
+                .also(409, "not a completed reporting task"),
         );
 }
