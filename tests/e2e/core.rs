@@ -598,7 +598,7 @@ async fn fan_out_and_join_run_as_child_tasks() {
 }
 
 /// A fixture site served by the test.
-async fn site(
+pub(crate) async fn site(
     paths: Vec<(&'static str, &'static str, &'static str)>,
 ) -> (String, actix_web::dev::ServerHandle) {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};

@@ -21,5 +21,6 @@ mod metrics;
 mod rate_limit;
 mod resources;
 mod sales;
+mod strategy;
 mod ws;
 mod ws_sessions;

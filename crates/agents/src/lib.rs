@@ -11,6 +11,7 @@ pub mod parse;
 pub mod proposal;
 pub mod reporting;
 pub mod sales;
+pub mod strategy;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -82,6 +83,10 @@ pub struct AgentsConfig {
     pub task_coordination: sales::CoordinationConfig,
     /// `client_success_manager` (factor weights, bands, upsell catalogue).
     pub client_success_manager: sales::SuccessConfig,
+    /// `technical_seo_operations_manager` (severity weights, efforts, sprint capacity).
+    pub technical_seo_operations_manager: strategy::BacklogConfig,
+    /// `chief_seo_strategist` (components, benchmarks, readiness groups, growth bands).
+    pub chief_seo_strategist: strategy::ChiefConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -101,6 +106,8 @@ impl Default for AgentsConfig {
             sales_operations_manager: sales::OperationsConfig::default(),
             task_coordination: sales::CoordinationConfig::default(),
             client_success_manager: sales::SuccessConfig::default(),
+            technical_seo_operations_manager: strategy::BacklogConfig::default(),
+            chief_seo_strategist: strategy::ChiefConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -134,6 +141,13 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(sales::ClientSuccessManager::new(
             config.client_success_manager.clone(),
+        )),
+        Arc::new(strategy::TechnicalSeoOperationsManager::new(
+            config.technical_seo_operations_manager.clone(),
+        )),
+        Arc::new(strategy::ChiefSeoStrategist::new(
+            config.chief_seo_strategist.clone(),
+            config.technical_seo_operations_manager.clone(),
         )),
     ]
 }

@@ -178,6 +178,7 @@ async fn statistics_count_runs_and_failures() {
         m.recreate_all(),
         vec![
             "business_development_director",
+            "chief_seo_strategist",
             "client_success_manager",
             "lead_qualification",
             "proposal_generation",
@@ -185,7 +186,8 @@ async fn statistics_count_runs_and_failures() {
             "sales_conversation",
             "sales_operations_manager",
             "task_coordination",
-            "technical_seo_auditor"
+            "technical_seo_auditor",
+            "technical_seo_operations_manager"
         ]
     );
     assert_eq!(

@@ -1,0 +1,100 @@
+//! The site-intelligence agents over stored results: an audit of a fixture site becomes a
+//! backlog and a strategic plan for its client.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::core::site;
+use seo_e2e::spawn_with;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_becomes_a_backlog_and_a_plan() {
+    let (url, _site) = site(vec![
+        ("/robots.txt", "text/plain", "User-agent: *\nAllow: /\n"),
+        ("/", "text/html", "<!doctype html><html><head></head><body><p>No title, no language, <a href=\"/a\">a</a>.</p></body></html>"),
+        ("/a", "text/html", "<!doctype html><html lang=\"en\"><head><title>Page A of the fixture site</title></head><body><h1>A</h1></body></html>"),
+    ])
+    .await;
+    let app = spawn_with(|c| {
+        c.crawler_allow_private = true;
+    })
+    .await;
+    let t = app.admin_token().await;
+    let (_, client) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Fixture Shop", "industry": "E-commerce"})),
+        )
+        .await;
+    let cid = client["id"].as_str().unwrap();
+    let run = |agent: &'static str, body: Value| {
+        let (app, t) = (&app, t.clone());
+        async move {
+            let (s, task) = app
+                .send(
+                    Method::POST,
+                    &format!("/api/agents/{agent}/tasks?wait=30"),
+                    &t,
+                    Some(body),
+                )
+                .await;
+            assert_eq!(
+                (s, task["status"].as_str()),
+                (200, Some("completed")),
+                "{task}"
+            );
+            task["output"].clone()
+        }
+    };
+    let audit = run(
+        "technical_seo_auditor",
+        json!({"input": {"url": url, "max_pages": 5}, "client_id": cid}),
+    )
+    .await;
+    let failed: Vec<&str> = audit["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check"].as_str().unwrap())
+        .collect();
+    assert!(failed.contains(&"title_missing"), "{failed:?}");
+
+    let backlog = run(
+        "technical_seo_operations_manager",
+        json!({"input": {"client_id": cid, "sprint_capacity": 5}}),
+    )
+    .await;
+    let items = backlog["backlog"].as_array().unwrap();
+    assert_eq!(items.len(), failed.len(), "one item per failed check");
+    let prios: Vec<f64> = items
+        .iter()
+        .map(|i| i["priority"].as_f64().unwrap())
+        .collect();
+    assert!(
+        prios.windows(2).all(|w| w[0] >= w[1]),
+        "ordered by priority: {prios:?}"
+    );
+    assert!(items.iter().all(|i| i["sprint"].as_u64().unwrap() >= 1));
+    assert_eq!(backlog["project_status"]["tasks"]["done"], 1, "the audit");
+
+    let plan = run(
+        "chief_seo_strategist",
+        json!({"input": {"client_id": cid, "monthly_clicks": 1000}}),
+    )
+    .await;
+    assert_eq!(
+        plan["position_score"], audit["audit_score"],
+        "only the audit is measured: {plan}"
+    );
+    assert_eq!(plan["readiness"].as_array().unwrap().len(), 2);
+    assert_eq!(plan["projection"]["years"].as_array().unwrap().len(), 3);
+    assert!(
+        plan["not_measured"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().starts_with("content"))
+    );
+}
