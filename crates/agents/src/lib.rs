@@ -87,6 +87,8 @@ pub struct AgentsConfig {
     pub technical_seo_operations_manager: strategy::BacklogConfig,
     /// `chief_seo_strategist` (components, benchmarks, readiness groups, growth bands).
     pub chief_seo_strategist: strategy::ChiefConfig,
+    /// `competitive_analysis` (competitors, pages per site, gap share).
+    pub competitive_analysis: strategy::CompetitiveConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -108,6 +110,7 @@ impl Default for AgentsConfig {
             client_success_manager: sales::SuccessConfig::default(),
             technical_seo_operations_manager: strategy::BacklogConfig::default(),
             chief_seo_strategist: strategy::ChiefConfig::default(),
+            competitive_analysis: strategy::CompetitiveConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -144,6 +147,10 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(strategy::TechnicalSeoOperationsManager::new(
             config.technical_seo_operations_manager.clone(),
+        )),
+        Arc::new(strategy::CompetitiveAnalysis::new(
+            config.competitive_analysis.clone(),
+            config.technical_seo_auditor.clone(),
         )),
         Arc::new(strategy::ChiefSeoStrategist::new(
             config.chief_seo_strategist.clone(),

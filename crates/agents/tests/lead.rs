@@ -180,6 +180,7 @@ async fn statistics_count_runs_and_failures() {
             "business_development_director",
             "chief_seo_strategist",
             "client_success_manager",
+            "competitive_analysis",
             "lead_qualification",
             "proposal_generation",
             "reporting",

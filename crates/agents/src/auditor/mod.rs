@@ -112,7 +112,7 @@ pub struct TechnicalSeoAuditor {
     config: AuditConfig,
 }
 
-fn start_url(raw: &str) -> Result<String, AgentError> {
+pub(crate) fn start_url(raw: &str) -> Result<String, AgentError> {
     let t = raw.trim();
     let candidate = if t.contains("://") {
         t.to_string()
@@ -154,6 +154,28 @@ impl TechnicalSeoAuditor {
     /// The agent with `config`.
     pub fn new(config: AuditConfig) -> Self {
         Self { config }
+    }
+
+    /// Crawls `url` (already a start URL) with the operator's crawl settings, at most
+    /// `max_pages` pages when given (never more than the operator allows).
+    pub(crate) async fn crawl_site(
+        &self,
+        url: &str,
+        max_pages: Option<usize>,
+    ) -> Result<seo_crawler::CrawlReport, AgentError> {
+        let mut cfg = self.config.crawl.clone();
+        if let Some(p) = max_pages {
+            cfg.max_pages = cfg.max_pages.min(p);
+        }
+        crawl(url, &cfg).await.map_err(|e| match e {
+            seo_crawler::CrawlError::InvalidUrl(m) | seo_crawler::CrawlError::Refused(m) => {
+                AgentError::InvalidInput {
+                    field: "url".into(),
+                    message: m,
+                }
+            }
+            seo_crawler::CrawlError::Setup(m) => AgentError::Failed(m),
+        })
     }
 }
 

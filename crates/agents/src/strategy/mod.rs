@@ -3,6 +3,8 @@
 
 pub mod backlog;
 pub mod chief;
+pub mod competitive;
 
 pub use backlog::{BacklogConfig, TechnicalSeoOperationsManager};
 pub use chief::{ChiefConfig, ChiefSeoStrategist};
+pub use competitive::{CompetitiveAnalysis, CompetitiveConfig};
