@@ -147,6 +147,9 @@ pub fn figures(role: &str, report: &CrawlReport, audit: &AgentOutput) -> SiteFig
     }
 }
 
+/// Reads one compared figure of a site.
+type Metric = fn(&SiteFigures) -> f64;
+
 /// The `competitive_analysis` agent.
 #[derive(Debug, Clone, Default)]
 pub struct CompetitiveAnalysis {
@@ -180,7 +183,7 @@ impl CompetitiveAnalysis {
         };
         let mut gaps = Vec::new();
         let mut parts = Vec::new();
-        let metrics: [(&str, fn(&SiteFigures) -> f64); 4] = [
+        let metrics: [(&str, Metric); 4] = [
             ("pages", |s| seo_domain::num::f64_of(s.pages)),
             ("words", |s| seo_domain::num::f64_of(s.words)),
             ("audit_score", |s| s.audit_score),
