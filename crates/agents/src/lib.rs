@@ -89,6 +89,8 @@ pub struct AgentsConfig {
     pub chief_seo_strategist: strategy::ChiefConfig,
     /// `competitive_analysis` (competitors, pages per site, gap share).
     pub competitive_analysis: strategy::CompetitiveConfig,
+    /// `link_building` (toxicity rules, anchors, PageRank, outreach).
+    pub link_building: strategy::LinksConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -111,6 +113,7 @@ impl Default for AgentsConfig {
             technical_seo_operations_manager: strategy::BacklogConfig::default(),
             chief_seo_strategist: strategy::ChiefConfig::default(),
             competitive_analysis: strategy::CompetitiveConfig::default(),
+            link_building: strategy::LinksConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -150,6 +153,10 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(strategy::CompetitiveAnalysis::new(
             config.competitive_analysis.clone(),
+            config.technical_seo_auditor.clone(),
+        )),
+        Arc::new(strategy::LinkBuilding::new(
+            config.link_building.clone(),
             config.technical_seo_auditor.clone(),
         )),
         Arc::new(strategy::ChiefSeoStrategist::new(

@@ -182,6 +182,7 @@ async fn statistics_count_runs_and_failures() {
             "client_success_manager",
             "competitive_analysis",
             "lead_qualification",
+            "link_building",
             "proposal_generation",
             "reporting",
             "sales_conversation",

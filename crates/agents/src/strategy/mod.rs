@@ -4,7 +4,9 @@
 pub mod backlog;
 pub mod chief;
 pub mod competitive;
+pub mod links;
 
 pub use backlog::{BacklogConfig, TechnicalSeoOperationsManager};
 pub use chief::{ChiefConfig, ChiefSeoStrategist};
 pub use competitive::{CompetitiveAnalysis, CompetitiveConfig};
+pub use links::{LinkBuilding, LinksConfig};
