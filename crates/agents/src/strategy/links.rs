@@ -203,7 +203,7 @@ pub fn anchor_class(
     {
         return "brand";
     }
-    if keywords.iter().any(|k| a == *k) {
+    if keywords.contains(&a) {
         return "exact";
     }
     if generic.iter().any(|g| fold(g) == a) {
