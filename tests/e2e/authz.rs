@@ -38,6 +38,17 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PATCH", "/api/clients/{id}", "clients:write"),
     ("DELETE", "/api/clients/{id}", "clients:delete"),
     ("GET", "/api/clients/{id}/campaigns", "clients:read"),
+    ("GET", "/api/clients/{id}/disavow.txt", "clients:read"),
+    (
+        "GET",
+        "/api/clients/{id}/disavow/exclusions",
+        "clients:read",
+    ),
+    (
+        "POST",
+        "/api/clients/{id}/disavow/exclusions",
+        "clients:write",
+    ),
     ("GET", "/api/leads", "leads:read"),
     ("POST", "/api/leads", "leads:write"),
     ("GET", "/api/leads/{id}", "leads:read"),

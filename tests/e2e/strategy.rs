@@ -98,3 +98,139 @@ async fn an_audit_becomes_a_backlog_and_a_plan() {
             .any(|m| m.as_str().unwrap().starts_with("content"))
     );
 }
+
+/// A backlink export with known toxic links becomes the exact disavow file expected; an
+/// operator's exclusion takes a domain out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn toxic_links_become_the_disavow_file() {
+    let app = spawn_with(|_| {}).await;
+    let t = app.admin_token().await;
+    let (_, client) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Acme Tools", "website": "https://acme.example"})),
+        )
+        .await;
+    let cid = client["id"].as_str().unwrap();
+    let (s, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/clients/{cid}/disavow.txt"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "no link analysis yet");
+    let csv = "Source URL,Target URL,Anchor,Nofollow\n\
+               https://spam.xyz/p,https://acme.example/,best casino bonus,false\n\
+               https://farm.example/link-exchange/1,https://acme.example/,acme,false\n\
+               https://blog.example/post,https://acme.example/,Acme Tools review,false\n\
+               https://mixed.example/links.html,https://acme.example/,tools,false\n\
+               https://mixed.example/article,https://acme.example/,acme,false\n";
+    let r = app
+        .http
+        .post(app.url(&format!("/api/clients/{cid}/datasets?filename=links.csv")))
+        .bearer_auth(&t)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let (s, task) = app
+        .send(
+            Method::POST,
+            "/api/agents/link_building/tasks?wait=30",
+            &t,
+            Some(json!({"input": {"client_id": cid}, "client_id": cid})),
+        )
+        .await;
+    assert_eq!(
+        (s, task["status"].as_str()),
+        (200, Some("completed")),
+        "{task}"
+    );
+    let p = &task["output"]["profile"];
+    assert_eq!(
+        p["toxic_domains"],
+        json!(["farm.example", "spam.xyz"]),
+        "{p}"
+    );
+    let get = |path: String| {
+        let (app, t) = (&app, t.clone());
+        async move {
+            let r = app
+                .http
+                .get(app.url(&path))
+                .bearer_auth(&t)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string()),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let (s, ctype, text) = get(format!("/api/clients/{cid}/disavow.txt")).await;
+    assert_eq!(s, 200);
+    assert_eq!(ctype.as_deref(), Some("text/plain; charset=utf-8"));
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    // Whole domains, then the toxic link of a domain that also has a clean one.
+    assert_eq!(
+        body,
+        vec![
+            "domain:farm.example",
+            "domain:spam.xyz",
+            "https://mixed.example/links.html"
+        ],
+        "{text}"
+    );
+    let (s, e) = app
+        .send(
+            Method::POST,
+            &format!("/api/clients/{cid}/disavow/exclusions"),
+            &t,
+            Some(json!({"entry": "domain:FARM.example", "reason": "a partner"})),
+        )
+        .await;
+    assert_eq!((s, e["entry"].as_str()), (201, Some("domain:farm.example")));
+    let (s, _) = app
+        .send(
+            Method::POST,
+            &format!("/api/clients/{cid}/disavow/exclusions"),
+            &t,
+            Some(json!({"entry": "domain:farm.example"})),
+        )
+        .await;
+    assert_eq!(s, 200, "the same exclusion again changes nothing");
+    let (s, _) = app
+        .send(
+            Method::POST,
+            &format!("/api/clients/{cid}/disavow/exclusions"),
+            &t,
+            Some(json!({"entry": "not a url"})),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (_, _, text) = get(format!("/api/clients/{cid}/disavow.txt")).await;
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        body,
+        vec!["domain:spam.xyz", "https://mixed.example/links.html"]
+    );
+    let (_, list) = app
+        .send(
+            Method::GET,
+            &format!("/api/clients/{cid}/disavow/exclusions"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(list["total"], 1);
+}

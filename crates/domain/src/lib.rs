@@ -7,6 +7,7 @@
 pub mod campaign;
 pub mod client;
 pub mod dataset;
+pub mod disavow;
 pub mod lead;
 pub mod num;
 pub mod page;
@@ -24,6 +25,7 @@ pub use client::{
     Client, ClientDraft, ClientFilter, ClientInput, ClientPatch, ClientStats, NamedCount,
 };
 pub use dataset::{Dataset, DatasetRow, NewDataset, NewDatasetRow};
+pub use disavow::ExclusionInput;
 pub use lead::{
     IllegalStageMove, Lead, LeadDraft, LeadFilter, LeadInput, LeadPatch, LeadStage, Qualification,
     StageChange, StageMove,

@@ -21,6 +21,7 @@ mod analytics;
 mod campaigns;
 mod clients;
 mod datasets;
+mod disavow;
 pub mod error;
 mod history;
 pub mod kv;
@@ -38,6 +39,7 @@ pub use db::{
     Backend, BadDatabaseUrl, DEFAULT_DATABASE_URL, Database, DatabaseUrl, DbOptions, PoolState,
     redact_url,
 };
+pub use disavow::DisavowExclusion;
 pub use error::{DbError, DbResult};
 pub use history::{MAX_HISTORY_ROWS, TaskSample};
 pub use leads::Actor;

@@ -226,6 +226,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disavow_exclusions (client_id, entry) {
+        client_id -> Text,
+        entry -> Text,
+        reason -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(campaigns -> clients (client_id));
 
 diesel::table! {
@@ -248,5 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_stage_changes,
     proposals,
     proposal_versions,
-    proposal_decisions
+    proposal_decisions,
+    disavow_exclusions
 );

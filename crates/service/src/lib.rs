@@ -22,6 +22,7 @@ pub mod datasets;
 pub mod error;
 pub mod events;
 pub mod external;
+pub mod links;
 pub mod records;
 pub mod reports;
 pub mod sales;

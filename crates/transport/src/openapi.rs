@@ -44,8 +44,8 @@ pub struct Doc {
     pub also: Option<(u16, &'static str)>,
     /// The body is a file upload (multipart `file`, or the raw file).
     pub upload: bool,
-    /// The success is a document download (HTML, CSV or JSON).
-    pub download: bool,
+    /// The success is a document download: its media types and their JSON Schema types.
+    pub download: Option<&'static [(&'static str, &'static str)]>,
 }
 
 impl std::fmt::Debug for Doc {
@@ -67,13 +67,23 @@ impl Doc {
             query: None,
             also: None,
             upload: false,
-            download: false,
+            download: None,
         }
     }
 
     /// The success is a downloaded document: `text/html`, `text/csv` or `application/json`.
     pub fn download(mut self) -> Self {
-        self.download = true;
+        self.download = Some(&[
+            ("text/html", "string"),
+            ("text/csv", "string"),
+            ("application/json", "object"),
+        ]);
+        self
+    }
+
+    /// The success is a downloaded plain-text file (`text/plain`).
+    pub fn text_download(mut self) -> Self {
+        self.download = Some(&[("text/plain", "string")]);
         self
     }
 
@@ -266,13 +276,9 @@ pub fn document(routes: &[RouteInfo]) -> OpenApi {
             op = op.request_body(Some(rb.build()));
         }
         let (status, ok_schema) = doc.ok;
-        if doc.download {
+        if let Some(types) = doc.download {
             let mut r = ResponseBuilder::new().description("the document, as an attachment");
-            for (ct, ty) in [
-                ("text/html", "string"),
-                ("text/csv", "string"),
-                ("application/json", "object"),
-            ] {
+            for &(ct, ty) in types {
                 let s =
                     serde_json::from_value::<RefOr<Schema>>(serde_json::json!({"type": ty})).ok();
                 r = r.content(ct, ContentBuilder::new().schema(s).build());

@@ -580,9 +580,17 @@ impl Agent for LinkBuilding {
         match url.as_deref().map(start_url).transpose()? {
             Some(start) => {
                 ctx.report(30);
-                let report = self.auditor.crawl_site(&start, Some(c.max_pages)).await?;
-                data_sources.push(format!("crawl of {start} ({} pages)", report.pages.len()));
-                extra.insert("internal_links".into(), self.internal_graph(&report));
+                match self.auditor.crawl_site(&start, Some(c.max_pages)).await {
+                    Ok(report) => {
+                        data_sources
+                            .push(format!("crawl of {start} ({} pages)", report.pages.len()));
+                        extra.insert("internal_links".into(), self.internal_graph(&report));
+                    }
+                    // A site named in the input must be crawlable; one taken from the
+                    // client or campaign only leaves the graph unmeasured.
+                    Err(e) if i.url.is_some() => return Err(e),
+                    Err(e) => not_measured.push(format!("the internal link graph ({start}: {e})")),
+                }
             }
             None => not_measured.push("the internal link graph (no site: give url)".into()),
         }

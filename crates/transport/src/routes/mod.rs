@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod datasets;
 pub mod docs;
 pub mod health;
+pub mod links;
 pub mod mcp;
 pub mod metrics;
 pub mod sales;
@@ -106,6 +107,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     users::routes(&mut t);
     clients::routes(&mut t);
     datasets::routes(&mut t);
+    links::routes(&mut t);
     campaigns::routes(&mut t);
     sales::routes(&mut t);
     tasks::routes(&mut t);

@@ -1,0 +1,1 @@
+DROP TABLE disavow_exclusions;
