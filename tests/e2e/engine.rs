@@ -108,7 +108,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
     let (s, all) = app.send(Method::GET, "/api/agents", &t, None).await;
     assert_eq!(
         (s, all["total"].as_i64()),
-        (200, Some(13)),
+        (200, Some(14)),
         "only agents that work are registered"
     );
     let (s, test) = app
@@ -124,8 +124,8 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
         "{test}"
     );
     assert_eq!(
-        test["summary"]["skipped"], 8,
-        "the auditor, the comparison and the link graph need live sites; the report, the pipeline, client health, the backlog and the plan stored data"
+        test["summary"]["skipped"], 9,
+        "the auditor, the comparison, the link graph and the content plan need live sites; the report, the pipeline, client health, the backlog and the plan stored data"
     );
     assert!(
         test["results"]["reporting"]["skipped"]

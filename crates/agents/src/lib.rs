@@ -91,6 +91,8 @@ pub struct AgentsConfig {
     pub competitive_analysis: strategy::CompetitiveConfig,
     /// `link_building` (toxicity rules, anchors, PageRank, outreach).
     pub link_building: strategy::LinksConfig,
+    /// `content_strategy` (clustering, intents, CTR curve, cadence).
+    pub content_strategy: strategy::ContentConfig,
     /// Workflow definitions by id (steps, conditions and their thresholds); the
     /// configuration file holds them as `[workflows.<id>]`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -114,6 +116,7 @@ impl Default for AgentsConfig {
             chief_seo_strategist: strategy::ChiefConfig::default(),
             competitive_analysis: strategy::CompetitiveConfig::default(),
             link_building: strategy::LinksConfig::default(),
+            content_strategy: strategy::ContentConfig::default(),
             workflows: builtin_workflows(),
         }
     }
@@ -153,6 +156,10 @@ pub fn builtin_agents(config: &AgentsConfig) -> Vec<Arc<dyn Agent>> {
         )),
         Arc::new(strategy::CompetitiveAnalysis::new(
             config.competitive_analysis.clone(),
+            config.technical_seo_auditor.clone(),
+        )),
+        Arc::new(strategy::ContentStrategy::new(
+            config.content_strategy.clone(),
             config.technical_seo_auditor.clone(),
         )),
         Arc::new(strategy::LinkBuilding::new(

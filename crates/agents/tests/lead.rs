@@ -181,6 +181,7 @@ async fn statistics_count_runs_and_failures() {
             "chief_seo_strategist",
             "client_success_manager",
             "competitive_analysis",
+            "content_strategy",
             "lead_qualification",
             "link_building",
             "proposal_generation",

@@ -1,0 +1,880 @@
+//! `content_strategy`: keyword clusters from the campaign's keywords, the client's imported
+//! Search Console queries and its crawled titles and headings — case folding, Snowball
+//! stemming (Russian or English per word), stop words, clustering by stem overlap —; intent
+//! by marker tables; per cluster clicks, impressions, CTR, impression-weighted position and
+//! the CTR gap against an expected-CTR curve; content gaps; cannibalisation; E-E-A-T signals
+//! from the crawl; a publishing calendar whose cadence follows the budget.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use rust_stemmers::{Algorithm, Stemmer};
+use schemars::JsonSchema;
+use seo_crawler::CrawlReport;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::auditor::{AuditConfig, TechnicalSeoAuditor, start_url};
+use crate::contract::{
+    Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, TaskContext, TaskTypeSpec, Tier,
+    parse_input, schema_of,
+};
+use crate::data::DataKind;
+use crate::sales::{fold, ratio, round2};
+
+/// Task type.
+pub const PLAN: &str = "content_plan";
+
+/// An intent and its marker words (stems are compared).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentMarkers {
+    /// informational, commercial, transactional or navigational.
+    pub intent: String,
+    /// Marker words, any language.
+    pub markers: Vec<String>,
+}
+
+/// `[agents.content_strategy]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentConfig {
+    /// Two phrases join a cluster when the Jaccard overlap of their stem sets reaches this.
+    pub cluster_threshold: f64,
+    /// Stop words dropped before stemming (English and Russian).
+    pub stop_words: Vec<String>,
+    /// Intent markers, in precedence order on a tie.
+    pub intents: Vec<IntentMarkers>,
+    /// Expected CTR at positions 1, 2, … (beyond the list: the last value).
+    pub expected_ctr: Vec<f64>,
+    /// A cluster whose best position is beyond this has no page in the top results.
+    pub top_position: f64,
+    /// Cost of one article (budget ÷ this = articles per month).
+    pub cost_per_article: f64,
+    /// Articles per month without a budget, and the most per month.
+    pub cadence: [f64; 2],
+    /// Weeks in the calendar.
+    pub calendar_weeks: usize,
+    /// Most pages crawled per site.
+    pub max_pages: usize,
+    /// About-page markers (URL or anchor substrings).
+    pub about_markers: Vec<String>,
+    /// Contact-page markers.
+    pub contact_markers: Vec<String>,
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_string()).collect()
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        Self {
+            cluster_threshold: 0.5,
+            stop_words: s(&[
+                "a", "an", "the", "and", "or", "for", "of", "in", "on", "to", "with", "by", "at",
+                "is", "are", "how", "what", "why", "и", "в", "на", "с", "по", "для", "к", "о",
+                "от", "из", "у", "за", "как", "что", "где", "или",
+            ]),
+            intents: vec![
+                IntentMarkers {
+                    intent: "transactional".into(),
+                    markers: s(&[
+                        "buy",
+                        "price",
+                        "order",
+                        "cheap",
+                        "discount",
+                        "shop",
+                        "купить",
+                        "цена",
+                        "заказать",
+                        "стоимость",
+                        "недорого",
+                        "доставка",
+                    ]),
+                },
+                IntentMarkers {
+                    intent: "commercial".into(),
+                    markers: s(&[
+                        "best",
+                        "review",
+                        "vs",
+                        "top",
+                        "compare",
+                        "comparison",
+                        "alternative",
+                        "лучший",
+                        "отзывы",
+                        "обзор",
+                        "сравнение",
+                        "рейтинг",
+                    ]),
+                },
+                IntentMarkers {
+                    intent: "informational".into(),
+                    markers: s(&[
+                        "how",
+                        "what",
+                        "why",
+                        "guide",
+                        "tutorial",
+                        "ideas",
+                        "tips",
+                        "как",
+                        "что",
+                        "почему",
+                        "зачем",
+                        "инструкция",
+                        "советы",
+                    ]),
+                },
+                IntentMarkers {
+                    intent: "navigational".into(),
+                    markers: s(&[
+                        "login",
+                        "sign in",
+                        "official",
+                        "contact",
+                        "войти",
+                        "официальный",
+                        "контакты",
+                    ]),
+                },
+            ],
+            expected_ctr: vec![
+                0.28, 0.15, 0.10, 0.07, 0.05, 0.04, 0.03, 0.025, 0.02, 0.018, 0.01,
+            ],
+            top_position: 20.0,
+            cost_per_article: 10_000.0,
+            cadence: [4.0, 20.0],
+            calendar_weeks: 12,
+            max_pages: 100,
+            about_markers: s(&[
+                "about",
+                "о-нас",
+                "o-nas",
+                "о нас",
+                "about us",
+                "company",
+                "компания",
+            ]),
+            contact_markers: s(&["contact", "контакт", "kontakty"]),
+        }
+    }
+}
+
+/// What to plan.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ContentInput {
+    /// The client (default: the task's client).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub client_id: Option<Uuid>,
+    /// Seed keywords (default: the campaign's keywords).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The client's site (default: the campaign's domain or the client's website).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Competitor sites whose titles and headings show topics they cover.
+    #[serde(default)]
+    pub competitors: Vec<String>,
+    /// Monthly content budget.
+    #[serde(default)]
+    pub monthly_budget: Option<f64>,
+}
+
+/// One query's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryFigures {
+    /// The query.
+    pub query: String,
+    /// Clicks.
+    pub clicks: f64,
+    /// Impressions.
+    pub impressions: f64,
+    /// Average position.
+    pub position: f64,
+}
+
+/// A crawled page's topic text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageTopic {
+    /// URL.
+    pub url: String,
+    /// Title and H1s.
+    pub text: String,
+    /// Impressions of the page in the search dataset.
+    pub impressions: f64,
+}
+
+/// Everything the plan reads.
+#[derive(Debug, Clone, Default)]
+pub struct ContentFacts {
+    /// Seed keywords.
+    pub seeds: Vec<String>,
+    /// Search Console queries.
+    pub queries: Vec<QueryFigures>,
+    /// The client's pages.
+    pub pages: Vec<PageTopic>,
+    /// Competitors' page topics.
+    pub competitor_topics: Vec<String>,
+    /// E-E-A-T signals found (name → evidence), when crawled.
+    pub eeat: Option<Vec<(String, Option<String>)>>,
+    /// Monthly budget.
+    pub budget: Option<f64>,
+}
+
+/// The `content_strategy` agent.
+pub struct ContentStrategy {
+    config: ContentConfig,
+    auditor: TechnicalSeoAuditor,
+    en: Stemmer,
+    ru: Stemmer,
+}
+
+impl std::fmt::Debug for ContentStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentStrategy")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Default for ContentStrategy {
+    fn default() -> Self {
+        Self::new(ContentConfig::default(), AuditConfig::default())
+    }
+}
+
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+    let inter = a.intersection(b).count();
+    let union = a.union(b).count();
+    ratio(inter, union)
+}
+
+impl ContentStrategy {
+    /// The agent with `config`, crawling with the auditor's settings.
+    pub fn new(config: ContentConfig, audit: AuditConfig) -> Self {
+        Self {
+            config,
+            auditor: TechnicalSeoAuditor::new(audit),
+            en: Stemmer::create(Algorithm::English),
+            ru: Stemmer::create(Algorithm::Russian),
+        }
+    }
+
+    /// The stems of a phrase: case-folded words, stop words dropped, each stemmed as Russian
+    /// when it has Cyrillic letters, else as English.
+    pub fn stems(&self, phrase: &str) -> BTreeSet<String> {
+        let stop: BTreeSet<String> = self.config.stop_words.iter().map(|w| fold(w)).collect();
+        fold(phrase)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !stop.contains(*w))
+            .map(|w| {
+                let cyr = w.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+                if cyr {
+                    self.ru.stem(w).into_owned()
+                } else {
+                    self.en.stem(w).into_owned()
+                }
+            })
+            .collect()
+    }
+
+    /// The intent of a cluster's phrases: the intent with most marker hits (stem
+    /// comparison), the first in the table on a tie; none → informational.
+    pub fn intent(&self, phrases: &[&str]) -> String {
+        let words: Vec<BTreeSet<String>> = phrases
+            .iter()
+            .map(|p| {
+                fold(p)
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        let cyr = w.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+                        if cyr {
+                            self.ru.stem(w).into_owned()
+                        } else {
+                            self.en.stem(w).into_owned()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut best: Option<(&str, usize)> = None;
+        for m in &self.config.intents {
+            let marks: Vec<BTreeSet<String>> = m
+                .markers
+                .iter()
+                .map(|x| {
+                    fold(x)
+                        .split_whitespace()
+                        .map(|w| {
+                            let cyr = w.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+                            if cyr {
+                                self.ru.stem(w).into_owned()
+                            } else {
+                                self.en.stem(w).into_owned()
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let hits = words
+                .iter()
+                .map(|w| {
+                    marks
+                        .iter()
+                        .filter(|mk| !mk.is_empty() && mk.is_subset(w))
+                        .count()
+                })
+                .sum::<usize>();
+            if hits > 0 && best.is_none_or(|(_, h)| hits > h) {
+                best = Some((m.intent.as_str(), hits));
+            }
+        }
+        best.map_or("informational", |(i, _)| i).to_string()
+    }
+
+    fn expected_ctr(&self, position: f64) -> f64 {
+        let c = &self.config.expected_ctr;
+        let i = seo_domain::num::usize_of(position.round().max(1.0)) - 1;
+        c.get(i).or_else(|| c.last()).copied().unwrap_or(0.0)
+    }
+
+    /// The plan; pure.
+    pub fn plan(&self, f: &ContentFacts) -> AgentOutput {
+        let c = &self.config;
+        // Phrases: seeds and queries, each with its stems; clustered greedily against each
+        // cluster's first phrase, in order (seeds first, then queries by impressions).
+        let mut queries = f.queries.clone();
+        queries.sort_by(|a, b| {
+            b.impressions
+                .total_cmp(&a.impressions)
+                .then_with(|| a.query.cmp(&b.query))
+        });
+        let mut clusters: Vec<(BTreeSet<String>, Vec<String>, Vec<QueryFigures>)> = Vec::new();
+        let phrases = f
+            .seeds
+            .iter()
+            .map(|s| (s.clone(), None))
+            .chain(queries.iter().map(|q| (q.query.clone(), Some(q.clone()))));
+        for (p, q) in phrases {
+            let st = self.stems(&p);
+            if st.is_empty() {
+                continue;
+            }
+            match clusters
+                .iter_mut()
+                .find(|(head, _, _)| jaccard(head, &st) >= c.cluster_threshold)
+            {
+                Some((_, ps, qs)) => {
+                    if !ps.contains(&p) {
+                        ps.push(p);
+                    }
+                    qs.extend(q);
+                }
+                None => clusters.push((st, vec![p], q.into_iter().collect())),
+            }
+        }
+        let page_stems: Vec<(BTreeSet<String>, &PageTopic)> =
+            f.pages.iter().map(|p| (self.stems(&p.text), p)).collect();
+        let rival_stems: Vec<BTreeSet<String>> =
+            f.competitor_topics.iter().map(|t| self.stems(t)).collect();
+        let covers = |head: &BTreeSet<String>, other: &BTreeSet<String>| {
+            !other.is_empty() && jaccard(head, other) >= c.cluster_threshold
+                || (!head.is_empty() && head.is_subset(other))
+        };
+        let mut out_clusters = Vec::new();
+        let mut gaps = Vec::new();
+        let mut cannibal = Vec::new();
+        let mut missed_total = 0.0;
+        for (head, ps, qs) in &clusters {
+            let clicks: f64 = qs.iter().map(|q| q.clicks).sum();
+            let imps: f64 = qs.iter().map(|q| q.impressions).sum();
+            let pos = (imps > 0.0)
+                .then(|| qs.iter().map(|q| q.position * q.impressions).sum::<f64>() / imps);
+            let ctr = (imps > 0.0).then(|| clicks / imps);
+            let expected = pos.map(|p| self.expected_ctr(p));
+            let missed = match (expected, ctr) {
+                (Some(e), Some(a)) if e > a => (e - a) * imps,
+                _ => 0.0,
+            };
+            missed_total += missed;
+            let pages: Vec<&PageTopic> = page_stems
+                .iter()
+                .filter(|(st, _)| covers(head, st))
+                .map(|(_, p)| *p)
+                .collect();
+            let name = ps.first().cloned().unwrap_or_default();
+            let best_pos = qs.iter().map(|q| q.position).fold(f64::INFINITY, f64::min);
+            if imps > 0.0 && best_pos > c.top_position {
+                gaps.push(json!({"cluster": name, "kind": "not_in_top", "reason": format!("{imps} impressions, best position {best_pos:.1} (beyond {})", c.top_position)}));
+            } else if imps == 0.0 && pages.is_empty() && !f.pages.is_empty() {
+                gaps.push(json!({"cluster": name, "kind": "no_page", "reason": "a seed keyword no crawled page covers"}));
+            }
+            if pages.is_empty() && rival_stems.iter().any(|r| covers(head, r)) {
+                gaps.push(json!({"cluster": name, "kind": "competitor_covers", "reason": "a competitor's page covers it; no page of the client does"}));
+            }
+            let with_imps: Vec<&&PageTopic> =
+                pages.iter().filter(|p| p.impressions > 0.0).collect();
+            if imps > 0.0 && with_imps.len() >= 2 {
+                cannibal.push(json!({"cluster": name, "pages": with_imps.iter().map(|p| json!({"url": p.url, "impressions": p.impressions})).collect::<Vec<_>>()}));
+            }
+            let phrases_ref: Vec<&str> = ps.iter().map(String::as_str).collect();
+            out_clusters.push(json!({
+                "name": name, "stems": head, "phrases": ps, "intent": self.intent(&phrases_ref),
+                "clicks": clicks, "impressions": imps, "ctr": ctr.map(|v| (v * 10_000.0).round() / 10_000.0), "position": pos.map(round2),
+                "expected_ctr": expected, "missed_clicks": round2(missed), "pages": pages.iter().map(|p| p.url.clone()).collect::<Vec<_>>(),
+            }));
+        }
+        // Calendar: the gaps first, then the clusters missing most clicks.
+        let per_month = match f.budget {
+            Some(b) => (b / c.cost_per_article.max(1.0)).floor().min(c.cadence[1]),
+            None => c.cadence[0],
+        };
+        let per_week = per_month * 12.0 / 52.0;
+        let mut topics: Vec<String> = gaps
+            .iter()
+            .filter_map(|g| g["cluster"].as_str().map(str::to_string))
+            .collect();
+        let mut by_missed: Vec<&Value> = out_clusters.iter().collect();
+        by_missed.sort_by(|a, b| {
+            b["missed_clicks"]
+                .as_f64()
+                .unwrap_or(0.0)
+                .total_cmp(&a["missed_clicks"].as_f64().unwrap_or(0.0))
+        });
+        for cl in by_missed {
+            if let Some(n) = cl["name"].as_str()
+                && !topics.iter().any(|t| t == n)
+            {
+                topics.push(n.to_string());
+            }
+        }
+        let total = seo_domain::num::usize_of(
+            (per_week * seo_domain::num::f64_of(c.calendar_weeks)).floor(),
+        );
+        let calendar: Vec<Value> = topics
+            .iter()
+            .take(total)
+            .enumerate()
+            .map(|(k, t)| json!({"week": seo_domain::num::usize_of(seo_domain::num::f64_of(k) / per_week.max(1e-9)) + 1, "topic": t}))
+            .collect();
+        let mut not_measured = Vec::new();
+        if f.queries.is_empty() {
+            not_measured.push(
+                "search figures per cluster (no Search Console dataset with queries)".to_string(),
+            );
+        }
+        if f.pages.is_empty() {
+            not_measured
+                .push("page coverage and cannibalisation (no crawl of the client's site)".into());
+        }
+        let eeat = match &f.eeat {
+            Some(sig) => json!(
+                sig.iter()
+                    .map(|(k, v)| json!({"signal": k, "found": v.is_some(), "evidence": v}))
+                    .collect::<Vec<_>>()
+            ),
+            None => {
+                not_measured.push("E-E-A-T signals (no crawl)".into());
+                Value::Null
+            }
+        };
+        let eeat_score = f
+            .eeat
+            .as_ref()
+            .map(|s| round2(100.0 * ratio(s.iter().filter(|(_, v)| v.is_some()).count(), s.len())));
+        let findings: Vec<Finding> = cannibal
+            .iter()
+            .map(|c| Finding {
+                id: "cannibalisation".into(),
+                severity: "medium".into(),
+                message: format!(
+                    "{}: {} pages with impressions",
+                    c["cluster"],
+                    c["pages"].as_array().map_or(0, Vec::len)
+                ),
+            })
+            .chain(gaps.iter().map(|g| Finding {
+                id: format!("content_gap_{}", g["kind"].as_str().unwrap_or_default()),
+                severity: "low".into(),
+                message: format!("{}: {}", g["cluster"], g["reason"]),
+            }))
+            .collect();
+        let covered = ratio(
+            out_clusters
+                .iter()
+                .filter(|c| c["pages"].as_array().is_some_and(|p| !p.is_empty()))
+                .count(),
+            out_clusters.len(),
+        );
+        let score = (!f.pages.is_empty() && !out_clusters.is_empty())
+            .then(|| round2(100.0 * (covered * 0.6 + eeat_score.unwrap_or(0.0) / 100.0 * 0.4)));
+        let mut factors = vec![Factor {
+            name: "clusters_covered".into(),
+            value: round2(covered * 100.0),
+            weight: Some(0.6),
+            contribution: score.map(|_| round2(covered * 60.0)),
+            reason: "share of clusters a crawled page covers".into(),
+        }];
+        if let Some(e) = eeat_score {
+            factors.push(Factor {
+                name: "eeat".into(),
+                value: e,
+                weight: Some(0.4),
+                contribution: Some(round2(e * 0.4)),
+                reason: "share of E-E-A-T signals found".into(),
+            });
+        }
+        let mut extra = Map::new();
+        extra.insert("clusters".into(), json!(out_clusters));
+        extra.insert("content_gaps".into(), json!(gaps));
+        extra.insert("cannibalisation".into(), json!(cannibal));
+        extra.insert("eeat".into(), eeat);
+        extra.insert("missed_clicks".into(), json!(round2(missed_total)));
+        extra.insert(
+            "calendar".into(),
+            json!({"articles_per_month": per_month, "weeks": c.calendar_weeks, "items": calendar}),
+        );
+        AgentOutput {
+            summary: format!(
+                "{} cluster(s), {} content gap(s), {} cannibalised cluster(s); {per_month} article(s) a month.",
+                out_clusters.len(),
+                gaps.len(),
+                cannibal.len()
+            ),
+            score,
+            factors,
+            findings,
+            recommendations: calendar
+                .iter()
+                .take(5)
+                .filter_map(|c| Some(format!("Week {}: {}", c["week"], c["topic"].as_str()?)))
+                .collect(),
+            data_sources: vec![
+                "seed keywords".into(),
+                "imported Search Console queries".into(),
+                "crawled titles and headings".into(),
+                "marker and stop-word tables (configuration)".into(),
+            ],
+            not_measured,
+            extra,
+        }
+    }
+
+    /// E-E-A-T signals of a crawl.
+    pub fn eeat(&self, report: &CrawlReport) -> Vec<(String, Option<String>)> {
+        let pages: Vec<&seo_crawler::Page> =
+            report.pages.iter().filter(|p| p.facts.is_some()).collect();
+        let has_type = |t: &[&str]| {
+            pages.iter().find_map(|p| {
+                p.facts
+                    .as_ref()?
+                    .json_ld
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok())
+                    .flatten()
+                    .find(|x| t.contains(&x.as_str()))
+                    .map(|x| format!("{x} on {}", p.url))
+            })
+        };
+        let link_to = |markers: &[String]| {
+            pages.iter().find_map(|p| {
+                p.facts
+                    .as_ref()?
+                    .links
+                    .iter()
+                    .find(|l| {
+                        let (u, a) = (fold(&l.url), fold(&l.text));
+                        markers
+                            .iter()
+                            .any(|m| u.contains(&fold(m)) || a.contains(&fold(m)))
+                    })
+                    .map(|l| l.url.clone())
+            })
+        };
+        vec![
+            (
+                "organization_schema".into(),
+                has_type(&["Organization", "LocalBusiness", "Corporation"]),
+            ),
+            (
+                "author_markup".into(),
+                has_type(&["Person", "Article", "BlogPosting", "NewsArticle"]),
+            ),
+            ("about_page".into(), link_to(&self.config.about_markers)),
+            ("contact_page".into(), link_to(&self.config.contact_markers)),
+        ]
+    }
+}
+
+fn topics(report: &CrawlReport) -> Vec<(String, String)> {
+    report
+        .pages
+        .iter()
+        .filter(|p| p.status == Some(200))
+        .filter_map(|p| {
+            let f = p.facts.as_ref()?;
+            let text = f
+                .titles
+                .iter()
+                .chain(f.h1.iter())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (!text.trim().is_empty()).then(|| (p.final_url.clone(), text))
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Agent for ContentStrategy {
+    fn id(&self) -> &'static str {
+        "content_strategy"
+    }
+    fn name(&self) -> &'static str {
+        "Content Strategy Agent"
+    }
+    fn tier(&self) -> Tier {
+        Tier::Operational
+    }
+    fn description(&self) -> &'static str {
+        "Keyword clusters (case folding, Russian/English stemming, stem overlap) and intents from the campaign's keywords, Search Console queries and the site's titles and headings; per cluster clicks, impressions, CTR, position and the CTR gap; content gaps, cannibalisation, E-E-A-T signals, and a publishing calendar from the budget."
+    }
+    fn task_types(&self) -> Vec<TaskTypeSpec> {
+        vec![TaskTypeSpec {
+            name: PLAN,
+            description: "Plan content from keywords, search data and the site",
+            input_schema: schema_of::<ContentInput>(),
+        }]
+    }
+    fn validate(&self, _task_type: &str, input: &Value) -> Result<(), AgentError> {
+        let i: ContentInput = parse_input(input)?;
+        if let Some(u) = &i.url {
+            start_url(u)?;
+        }
+        for (n, c) in i.competitors.iter().enumerate() {
+            start_url(c).map_err(|e| AgentError::InvalidInput {
+                field: format!("competitors[{n}]"),
+                message: e.to_string(),
+            })?;
+        }
+        if i.keywords.len() > 500 || i.competitors.len() > 5 {
+            return Err(AgentError::InvalidInput {
+                field: "keywords".into(),
+                message: "at most 500 keywords and 5 competitors".into(),
+            });
+        }
+        Ok(())
+    }
+    async fn run(
+        &self,
+        task_type: &str,
+        input: &Value,
+        ctx: &TaskContext,
+    ) -> Result<AgentOutput, AgentError> {
+        self.validate(task_type, input)?;
+        let i: ContentInput = parse_input(input)?;
+        let scope = ctx.scope();
+        let transient = |e: crate::data::DataError| AgentError::Transient(e.to_string());
+        let client_id = i.client_id.or(scope.client_id);
+        let client = match client_id {
+            Some(id) => ctx.data().client(id).await.map_err(transient)?,
+            None => None,
+        };
+        let campaign = match scope.campaign_id {
+            Some(id) => ctx.data().campaign(id).await.map_err(transient)?,
+            None => None,
+        };
+        let mut f = ContentFacts {
+            seeds: if i.keywords.is_empty() {
+                campaign
+                    .as_ref()
+                    .map(|c| c.keywords.clone())
+                    .unwrap_or_default()
+            } else {
+                i.keywords.clone()
+            },
+            budget: i
+                .monthly_budget
+                .filter(|b| b.is_finite() && *b >= 0.0)
+                .or_else(|| campaign.as_ref().and_then(|c| c.budget)),
+            ..Default::default()
+        };
+        let mut page_impressions: BTreeMap<String, f64> = BTreeMap::new();
+        if let Some(id) = client_id
+            && let Some(d) = ctx
+                .data()
+                .latest_dataset(id, None, "search_performance")
+                .await
+                .map_err(transient)?
+        {
+            for r in ctx
+                .data()
+                .dataset_rows(d.id, None)
+                .await
+                .map_err(transient)?
+            {
+                if r.period != "current" {
+                    continue;
+                }
+                let num = |k: &str| r.data.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+                match r.dimension.as_str() {
+                    "query" => f.queries.push(QueryFigures {
+                        query: r.key.clone(),
+                        clicks: num("clicks"),
+                        impressions: num("impressions"),
+                        position: num("position"),
+                    }),
+                    "page" => {
+                        page_impressions.insert(r.key.clone(), num("impressions"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let url = i
+            .url
+            .clone()
+            .or_else(|| campaign.as_ref().and_then(|c| c.domain.clone()))
+            .or_else(|| client.as_ref().and_then(|c| c.website.clone()));
+        let mut crawl_note = None;
+        if let Some(start) = url.as_deref().map(start_url).transpose()? {
+            match self
+                .auditor
+                .crawl_site(&start, Some(self.config.max_pages))
+                .await
+            {
+                Ok(report) => {
+                    f.pages = topics(&report)
+                        .into_iter()
+                        .map(|(u, t)| PageTopic {
+                            impressions: page_impressions.get(&u).copied().unwrap_or(0.0),
+                            url: u,
+                            text: t,
+                        })
+                        .collect();
+                    f.eeat = Some(self.eeat(&report));
+                }
+                Err(e) if i.url.is_some() => return Err(e),
+                Err(e) => crawl_note = Some(format!("the client's site ({start}: {e})")),
+            }
+        }
+        for c in &i.competitors {
+            ctx.checkpoint()?;
+            let report = self
+                .auditor
+                .crawl_site(&start_url(c)?, Some(self.config.max_pages.min(30)))
+                .await?;
+            f.competitor_topics
+                .extend(topics(&report).into_iter().map(|(_, t)| t));
+        }
+        let mut out = self.plan(&f);
+        out.not_measured.extend(crawl_note);
+        Ok(out)
+    }
+    async fn health(&self) -> AgentHealth {
+        AgentHealth {
+            status: "healthy",
+            detail: "stemmers loaded; reads datasets and crawls on demand".into(),
+        }
+    }
+    fn reads(&self) -> Vec<DataKind> {
+        vec![
+            DataKind::TaskInput,
+            DataKind::Client,
+            DataKind::Campaign,
+            DataKind::Datasets,
+            DataKind::Website,
+        ]
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn q(query: &str, clicks: f64, impressions: f64, position: f64) -> QueryFigures {
+        QueryFigures {
+            query: query.into(),
+            clicks,
+            impressions,
+            position,
+        }
+    }
+
+    /// By hand: "buy running shoes" and "running shoes buy online" share {buy, run, shoe} of
+    /// {buy, run, shoe, onlin} → 0.75 ≥ 0.5, one cluster: 20 clicks / 1,000 impressions,
+    /// position (3 × 600 + 5 × 400) / 1,000 = 3.8 → expected CTR at 4 = 0.07, actual 0.02,
+    /// missed 50 clicks. "how to clean suede" (position 25) is a gap beyond the top 20. Two
+    /// pages with impressions cover the shoes cluster: cannibalised.
+    #[test]
+    fn clusters_gaps_and_cannibalisation_as_worked_by_hand() {
+        let a = ContentStrategy::default();
+        let f = ContentFacts {
+            seeds: vec![],
+            queries: vec![
+                q("buy running shoes", 15.0, 600.0, 3.0),
+                q("running shoes buy online", 5.0, 400.0, 5.0),
+                q("how to clean suede", 1.0, 100.0, 25.0),
+            ],
+            pages: vec![
+                PageTopic {
+                    url: "/shoes".into(),
+                    text: "Buy running shoes".into(),
+                    impressions: 500.0,
+                },
+                PageTopic {
+                    url: "/sale".into(),
+                    text: "Running shoes: buy now".into(),
+                    impressions: 80.0,
+                },
+                PageTopic {
+                    url: "/about".into(),
+                    text: "About us".into(),
+                    impressions: 0.0,
+                },
+            ],
+            competitor_topics: vec![],
+            eeat: Some(vec![
+                ("organization_schema".into(), Some("x".into())),
+                ("author_markup".into(), None),
+            ]),
+            budget: Some(45_000.0),
+        };
+        let out = a.plan(&f);
+        let cl = out.extra["clusters"].as_array().unwrap();
+        assert_eq!(cl.len(), 2);
+        assert_eq!(cl[0]["impressions"], 1000.0);
+        assert_eq!(cl[0]["position"], 3.8);
+        assert_eq!(cl[0]["expected_ctr"], 0.07);
+        assert_eq!(cl[0]["missed_clicks"], 50.0);
+        assert_eq!(cl[0]["intent"], "transactional");
+        assert_eq!(cl[1]["intent"], "informational");
+        assert_eq!(
+            out.extra["content_gaps"][0]["cluster"],
+            "how to clean suede"
+        );
+        assert_eq!(
+            out.extra["cannibalisation"][0]["pages"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(out.extra["calendar"]["articles_per_month"], 4.0);
+    }
+
+    #[test]
+    fn russian_words_share_stems() {
+        let a = ContentStrategy::default();
+        assert_eq!(a.stems("купить кроссовки"), a.stems("купить кроссовками"));
+        assert_eq!(a.intent(&["купить кроссовки недорого"]), "transactional");
+    }
+}
