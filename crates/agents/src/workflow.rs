@@ -594,7 +594,51 @@ pub fn builtin_workflows() -> BTreeMap<String, WorkflowDef> {
             },
         ],
     };
-    BTreeMap::from([(lead.id.clone(), lead)])
+    let step = |id: &str,
+                agent: &str,
+                task: &str,
+                after: &[&str],
+                when: Vec<Condition>,
+                input: &[(&str, &str)]| StepDef {
+        id: id.into(),
+        agent_id: agent.into(),
+        task_type: task.into(),
+        after: after.iter().map(|a| a.to_string()).collect(),
+        when,
+        input: map(input),
+    };
+    let given = |field: &str| Condition {
+        path: format!("input.{field}"),
+        op: Op::Ne,
+        value: Value::Null,
+    };
+    let site_audit = WorkflowDef {
+        id: "site_audit".into(),
+        description: "Audits a site; then content strategy, competitive analysis (when competitors are given) and link building side by side; the technical backlog once they are done; the strategist's plan when the audit scores under 60; the client's audit report.".into(),
+        trigger: None,
+        steps: vec![
+            step("audit", "technical_seo_auditor", crate::auditor::AUDIT, &[], vec![], &[("url", "input.url"), ("max_pages", "input.max_pages")]),
+            step("content", "content_strategy", crate::strategy::content::PLAN, &["audit"], vec![], &[
+                ("url", "input.url"), ("client_id", "input.client_id"), ("keywords", "input.keywords"), ("monthly_budget", "input.monthly_budget"),
+            ]),
+            step("competitive", "competitive_analysis", crate::strategy::competitive::COMPARE, &["audit"], vec![given("competitors")], &[
+                ("url", "input.url"), ("competitors", "input.competitors"), ("max_pages", "input.max_pages"),
+            ]),
+            step("links", "link_building", crate::strategy::links::PROFILE, &["audit"], vec![], &[
+                ("url", "input.url"), ("client_id", "input.client_id"), ("monthly_budget", "input.monthly_budget"),
+            ]),
+            step("backlog", "technical_seo_operations_manager", crate::strategy::backlog::BACKLOG, &["content", "competitive", "links"], vec![], &[
+                ("client_id", "input.client_id"), ("url", "input.url"),
+            ]),
+            step("strategy", "chief_seo_strategist", crate::strategy::chief::PLAN, &["backlog"], vec![Condition {
+                path: "steps.audit.audit_score".into(),
+                op: Op::Lt,
+                value: json!(60),
+            }], &[("client_id", "input.client_id"), ("url", "input.url")]),
+            step("report", "reporting", crate::reporting::AUDIT_REPORT, &["backlog", "strategy"], vec![given("client_id")], &[("client_id", "input.client_id")]),
+        ],
+    };
+    BTreeMap::from([(lead.id.clone(), lead), (site_audit.id.clone(), site_audit)])
 }
 
 #[cfg(test)]

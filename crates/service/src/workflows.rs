@@ -195,12 +195,41 @@ impl Service {
         for s in &plan.start {
             self.agents.validate(&s.agent_id, &s.task_type, &s.input)?;
         }
+        // The run's client and campaign, when not given apart, are the input's own.
+        let id_in = |k: &str| {
+            req.input
+                .get(k)
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok())
+        };
         let scope = Scope {
             priority: TaskPriority::Normal,
-            campaign_id: req.campaign_id,
-            client_id: req.client_id,
+            campaign_id: req.campaign_id.or_else(|| id_in("campaign_id")),
+            client_id: req.client_id.or_else(|| id_in("client_id")),
             created_by: req.created_by,
         };
+        for (field, id) in [
+            ("client_id", scope.client_id),
+            ("campaign_id", scope.campaign_id),
+        ] {
+            let found = match (field, id) {
+                (_, None) => Ok(()),
+                ("client_id", Some(id)) => self.db.get_client(id).await.map(|_| ()),
+                (_, Some(id)) => self.db.get_campaign(id).await.map(|_| ()),
+            };
+            let known = match found {
+                Ok(()) => true,
+                Err(seo_persistence::DbError::NotFound(_)) => false,
+                Err(e) => return Err(e.into()),
+            };
+            if !known {
+                return Err(ServiceError::invalid(
+                    field,
+                    "invalid_reference",
+                    format!("no such {}", field.trim_end_matches("_id")),
+                ));
+            }
+        }
         self.create_run(&def, req.input, plan, &scope, None).await
     }
 
