@@ -52,6 +52,8 @@ pub enum Op {
     Le,
     /// One of the values in the array `value`.
     In,
+    /// The path finds a value that is not null (`value` is ignored; write `true`).
+    Given,
 }
 
 impl Op {
@@ -64,6 +66,7 @@ impl Op {
             Op::Lt => "<",
             Op::Le => "≤",
             Op::In => "in",
+            Op::Given => "given",
         }
     }
 }
@@ -299,6 +302,7 @@ fn holds(c: &Condition, input: &Value, outputs: &BTreeMap<String, Value>) -> (bo
         Op::Eq => actual == &c.value,
         Op::Ne => actual != &c.value,
         Op::In => c.value.as_array().is_some_and(|a| a.contains(actual)),
+        Op::Given => !actual.is_null(),
         Op::Gt | Op::Ge | Op::Lt | Op::Le => match (num(actual), num(&c.value)) {
             (Some(a), Some(b)) => match c.op {
                 Op::Gt => a > b,
@@ -609,8 +613,8 @@ pub fn builtin_workflows() -> BTreeMap<String, WorkflowDef> {
     };
     let given = |field: &str| Condition {
         path: format!("input.{field}"),
-        op: Op::Ne,
-        value: Value::Null,
+        op: Op::Given,
+        value: json!(true),
     };
     let site_audit = WorkflowDef {
         id: "site_audit".into(),
