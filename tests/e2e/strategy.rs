@@ -235,7 +235,7 @@ async fn toxic_links_become_the_disavow_file() {
     assert_eq!(list["total"], 1);
 }
 
-/// The site audit workflow on a fixture site: audit, then content, links (competitive
+/// The site audit workflow on a fixture site, on SQLite and on PostgreSQL + Redis: audit, then content, links (competitive
 /// skipped without competitors), the backlog after the join, the plan only under 60 (this
 /// site scores above it), and the report after the backlog.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,21 +245,30 @@ async fn the_site_audit_workflow_runs_every_step() {
         ("/a", "text/html", "<!doctype html><html><head></head><body><p>Nor here.</p></body></html>"),
     ])
     .await;
-    let app = spawn_with(|c| {
-        c.crawler_allow_private = true;
-    })
-    .await;
-    let t = app.admin_token().await;
-    let (_, client) = app
-        .send(
-            Method::POST,
-            "/api/clients",
-            &t,
-            Some(json!({"company_name": "Audit Co"})),
-        )
-        .await;
-    let cid = client["id"].as_str().unwrap();
-    let (s, run) = app
+    let mut apps = vec![spawn_with(|c| c.crawler_allow_private = true).await];
+    if let Some((db, redis)) = seo_e2e::external_services().await {
+        apps.push(
+            spawn_with(|c| {
+                c.crawler_allow_private = true;
+                c.database_url = db;
+                c.redis_url = Some(redis);
+            })
+            .await,
+        );
+    }
+    for app in &apps {
+        let t = app.admin_token().await;
+        let name = format!("Audit Co {}", uuid::Uuid::new_v4().simple());
+        let (_, client) = app
+            .send(
+                Method::POST,
+                "/api/clients",
+                &t,
+                Some(json!({"company_name": name})),
+            )
+            .await;
+        let cid = client["id"].as_str().unwrap();
+        let (s, run) = app
         .send(
             Method::POST,
             "/api/workflows/site_audit/runs",
@@ -267,60 +276,61 @@ async fn the_site_audit_workflow_runs_every_step() {
             Some(json!({"input": {"url": url, "client_id": cid, "keywords": ["fixture"], "max_pages": 5}})),
         )
         .await;
-    assert_eq!(s, 202, "{run}");
-    assert_eq!(run["client_id"], cid, "the input's client is the run's");
-    let done = crate::core::wait_run(&app, &t, run["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "completed", "{done}");
-    let (_, audit) = app
-        .send(
-            Method::GET,
-            &format!(
-                "/api/tasks/{}",
-                done["steps"][0]["task_id"].as_str().unwrap()
-            ),
-            &t,
-            None,
-        )
-        .await;
-    let score = audit["output"]["audit_score"].as_f64().unwrap();
-    let steps: Vec<(&str, &str)> = done["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["step"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
-    assert_eq!(
-        steps,
-        vec![
-            ("audit", "completed"),
-            ("content", "completed"),
-            ("competitive", "skipped"),
-            ("links", "completed"),
-            ("backlog", "completed"),
-            (
-                "strategy",
-                if score < 60.0 { "completed" } else { "skipped" }
-            ),
-            ("report", "completed"),
-        ],
-        "{done}"
-    );
-    let report_task = done["steps"][6]["task_id"].as_str().unwrap();
-    let r = app
-        .http
-        .get(app.url(&format!("/api/tasks/{report_task}/report?format=html")))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let (s, _) = app
-        .send(
-            Method::POST,
-            "/api/workflows/site_audit/runs",
-            &t,
-            Some(json!({"input": {"url": url, "client_id": uuid::Uuid::new_v4()}})),
-        )
-        .await;
-    assert_eq!(s, 422, "an unknown client is refused");
+        assert_eq!(s, 202, "{run}");
+        assert_eq!(run["client_id"], cid, "the input's client is the run's");
+        let done = crate::core::wait_run(app, &t, run["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        let (_, audit) = app
+            .send(
+                Method::GET,
+                &format!(
+                    "/api/tasks/{}",
+                    done["steps"][0]["task_id"].as_str().unwrap()
+                ),
+                &t,
+                None,
+            )
+            .await;
+        let score = audit["output"]["audit_score"].as_f64().unwrap();
+        let steps: Vec<(&str, &str)> = done["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["step"].as_str().unwrap(), s["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("audit", "completed"),
+                ("content", "completed"),
+                ("competitive", "skipped"),
+                ("links", "completed"),
+                ("backlog", "completed"),
+                (
+                    "strategy",
+                    if score < 60.0 { "completed" } else { "skipped" }
+                ),
+                ("report", "completed"),
+            ],
+            "{done}"
+        );
+        let report_task = done["steps"][6]["task_id"].as_str().unwrap();
+        let r = app
+            .http
+            .get(app.url(&format!("/api/tasks/{report_task}/report?format=html")))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (s, _) = app
+            .send(
+                Method::POST,
+                "/api/workflows/site_audit/runs",
+                &t,
+                Some(json!({"input": {"url": url, "client_id": uuid::Uuid::new_v4()}})),
+            )
+            .await;
+        assert_eq!(s, 422, "an unknown client is refused");
+    }
 }

@@ -793,6 +793,30 @@ impl Agent for ContentStrategy {
             DataKind::Website,
         ]
     }
+    fn reference_case(&self) -> Option<crate::contract::ReferenceCase> {
+        Some(crate::contract::ReferenceCase {
+            task_type: PLAN,
+            input: json!({"keywords": ["buy running shoes", "running shoes buy online", "how to clean suede", "купить кроссовки", "кроссовки купить недорого"]}),
+            // By hand: {buy, run, shoe} and {buy, run, shoe, onlin} overlap 3/4; {clean, sued}
+            // stands alone; {купит, кроссовк} and {кроссовк, купит, недорог} overlap 2/3:
+            // three clusters — transactional, informational, transactional.
+            check: |out| {
+                let intents: Vec<&str> = out
+                    .extra
+                    .get("clusters")
+                    .and_then(Value::as_array)
+                    .map(|c| c.iter().filter_map(|x| x.get("intent")?.as_str()).collect())
+                    .unwrap_or_default();
+                if intents == ["transactional", "informational", "transactional"] {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected transactional, informational, transactional; got {intents:?}"
+                    ))
+                }
+            },
+        })
+    }
 }
 
 #[cfg(test)]
