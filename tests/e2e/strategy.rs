@@ -334,3 +334,62 @@ async fn the_site_audit_workflow_runs_every_step() {
         assert_eq!(s, 422, "an unknown client is refused");
     }
 }
+
+/// Starting a campaign runs the site audit workflow with its audit first; the campaign shows
+/// its newest run and, once done, the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_start_runs_the_site_audit_workflow() {
+    let app = spawn_with(|c| c.crawler_allow_private = true).await;
+    let t = app.admin_token().await;
+    let (_, client) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "Local Co"})),
+        )
+        .await;
+    let (s, camp) = app
+        .send(
+            Method::POST,
+            "/api/campaigns",
+            &t,
+            Some(json!({"client_id": client["id"], "name": "Launch", "campaign_type": "seo_audit", "domain": "localhost", "keywords": ["local seo"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{camp}");
+    let id = camp["id"].as_str().unwrap();
+    let (s, started) = app
+        .send(
+            Method::POST,
+            &format!("/api/campaigns/{id}/start"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{started}");
+    let (_, audit) = app
+        .send(
+            Method::GET,
+            &format!("/api/tasks/{}", started["audit_task_id"].as_str().unwrap()),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(audit["workflow_step"], "audit", "{audit}");
+    let run_id = audit["workflow_run_id"].as_str().unwrap();
+    let done = crate::core::wait_run(&app, &t, run_id).await;
+    let (_, c) = app
+        .send(Method::GET, &format!("/api/campaigns/{id}"), &t, None)
+        .await;
+    assert_eq!(c["latest_workflow_run"]["id"], run_id, "{c}");
+    assert_eq!(c["latest_workflow_run"]["workflow_id"], "site_audit");
+    assert_eq!(c["latest_workflow_run"]["status"], done["status"]);
+    if done["status"] == "completed" {
+        assert_eq!(
+            c["latest_report_task_id"], done["steps"][6]["task_id"],
+            "{done}"
+        );
+    }
+    assert_eq!(done["input"]["keywords"], json!(["local seo"]));
+}

@@ -270,9 +270,38 @@ impl Database {
         to: CampaignStatus,
         domain: Option<Option<String>>,
         task: Option<NewTask>,
+        run: Option<(seo_domain::NewWorkflowRun, String)>,
     ) -> DbResult<Option<(Campaign, Option<Task>)>> {
         self.run(move |mut conn| async move {
-            let task_row = task.map(|t| TaskRow::new_pending(t, None)).transpose()?;
+            // The task, alone or as the first step of a new workflow run.
+            let run_id = Uuid::new_v4();
+            let task_row = task
+                .map(|t| TaskRow::new_pending(t, run.as_ref().map(|(_, step)| (run_id, step.clone()))))
+                .transpose()?;
+            let run_row = match (&run, &task_row) {
+                (Some((new, step)), Some(t)) => {
+                    let mut steps = new.steps.clone();
+                    let entry = steps.entry(step.clone()).or_insert_with(seo_domain::StepState::waiting);
+                    entry.status = seo_domain::StepStatus::Queued;
+                    entry.task_id = Some(crate::parse_id(&t.id)?);
+                    let ts = now();
+                    Some(crate::workflows::RunRow {
+                        id: run_id.to_string(),
+                        workflow_id: new.workflow_id.clone(),
+                        status: seo_domain::RunStatus::Running.as_str().into(),
+                        input: serde_json::to_string(&new.input)?,
+                        steps: serde_json::to_string(&steps)?,
+                        client_id: new.client_id.map(|v| v.to_string()),
+                        campaign_id: new.campaign_id.map(|v| v.to_string()),
+                        created_by: new.created_by.map(|v| v.to_string()),
+                        error: None,
+                        created_at: ts,
+                        updated_at: ts,
+                        finished_at: None,
+                    })
+                }
+                _ => None,
+            };
             let sid = id.to_string();
             let written: Option<(CampaignRow, Option<TaskRow>)> = db_tx!(conn, c => {
                 let target = campaigns::table
@@ -295,6 +324,12 @@ impl Database {
                 .returning(CampaignRow::as_returning())
                 .get_result(c)
                 .await?;
+                if let Some(r) = &run_row {
+                    diesel::insert_into(crate::schema::workflow_runs::table)
+                        .values(r)
+                        .execute(c)
+                        .await?;
+                }
                 let task = match &task_row {
                     Some(t) => Some(
                         diesel::insert_into(tasks::table)

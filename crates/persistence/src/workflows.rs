@@ -248,6 +248,23 @@ impl Database {
         .await
     }
 
+    /// A campaign's newest run, if any.
+    pub async fn latest_campaign_run(&self, campaign_id: Uuid) -> DbResult<Option<WorkflowRun>> {
+        self.run(move |mut conn| async move {
+            let row: Option<RunRow> = db_run!(conn, c => {
+                workflow_runs::table
+                    .filter(workflow_runs::campaign_id.eq(campaign_id.to_string()))
+                    .select(RunRow::as_select())
+                    .order((workflow_runs::created_at.desc(), workflow_runs::id.desc()))
+                    .first(c)
+                    .await
+                    .optional()
+            })?;
+            row.map(RunRow::into_domain).transpose()
+        })
+        .await
+    }
+
     /// One run.
     pub async fn get_workflow_run(&self, id: Uuid) -> DbResult<WorkflowRun> {
         self.run(move |mut conn| async move {

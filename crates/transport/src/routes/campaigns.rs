@@ -57,7 +57,20 @@ async fn create(
 
 async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    Ok(HttpResponse::Ok().json(state.campaign(id).await?))
+    let campaign = state.campaign(id).await?;
+    let (run, report) = state.campaign_latest_run(id).await?;
+    let mut body = serde_json::to_value(&campaign).map_err(ApiError::internal)?;
+    crate::json_set(
+        &mut body,
+        "latest_workflow_run",
+        serde_json::to_value(&run).map_err(ApiError::internal)?,
+    );
+    crate::json_set(
+        &mut body,
+        "latest_report_task_id",
+        serde_json::json!(report),
+    );
+    Ok(HttpResponse::Ok().json(body))
 }
 
 async fn replace(
