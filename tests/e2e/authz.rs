@@ -49,6 +49,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/api/clients/{id}/disavow/exclusions",
         "clients:write",
     ),
+    ("GET", "/api/audit/checks", "campaigns:read"),
     ("GET", "/api/leads", "leads:read"),
     ("POST", "/api/leads", "leads:write"),
     ("GET", "/api/leads/{id}", "leads:read"),

@@ -393,3 +393,31 @@ async fn a_campaign_start_runs_the_site_audit_workflow() {
     }
     assert_eq!(done["input"]["keywords"], json!(["local seo"]));
 }
+
+/// The check catalogue as data, with the thresholds the running configuration gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_catalogue_is_data() {
+    let app = spawn_with(|c| c.agents.technical_seo_auditor.thin_words = 321).await;
+    let t = app.token_for("operator").await;
+    let (s, cat) = app.send(Method::GET, "/api/audit/checks", &t, None).await;
+    assert_eq!(s, 200);
+    let items = cat["items"].as_array().unwrap();
+    assert_eq!(cat["total"].as_u64().unwrap() as usize, items.len());
+    let thin = items.iter().find(|c| c["id"] == "thin_content").unwrap();
+    assert_eq!(thin["thresholds"]["thin_words"], 321);
+    assert!(
+        items
+            .iter()
+            .all(|c| ["error", "warning", "notice"].contains(&c["severity"].as_str().unwrap()))
+    );
+    assert!(
+        items
+            .iter()
+            .all(|c| c["why"].is_string() && c["fix"].is_string() && c["scope"].is_string())
+    );
+    let http5 = items.iter().find(|c| c["id"] == "http_5xx").unwrap();
+    assert_eq!(
+        (http5["severity"].as_str(), http5["impact"].as_str()),
+        (Some("error"), Some("critical"))
+    );
+}

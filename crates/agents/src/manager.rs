@@ -86,6 +86,7 @@ pub struct AgentManager {
     closing: std::sync::atomic::AtomicBool,
     llm: Option<crate::llm::LlmClient>,
     workflows: BTreeMap<String, crate::workflow::WorkflowDef>,
+    audit: crate::AuditConfig,
     agents: RwLock<BTreeMap<&'static str, Arc<dyn Agent>>>,
     stats: Mutex<BTreeMap<&'static str, Stats>>,
 }
@@ -112,6 +113,7 @@ impl AgentManager {
             closing: std::sync::atomic::AtomicBool::new(false),
             llm: None,
             workflows: BTreeMap::new(),
+            audit: crate::AuditConfig::default(),
             agents: RwLock::new(agents),
             stats: Mutex::new(BTreeMap::new()),
         }
@@ -120,9 +122,17 @@ impl AgentManager {
     /// The agents that are built, with `config`.
     pub fn with_config(config: AgentsConfig) -> Self {
         let workflows = config.workflows.clone();
+        let audit = config.technical_seo_auditor.clone();
         let mut m = Self::new(move || crate::builtin_agents(&config));
         m.workflows = workflows;
+        m.audit = audit;
         m
+    }
+
+    /// The audit check catalogue as the registered auditor's configuration runs it (see
+    /// [`crate::TechnicalSeoAuditor::checks`]).
+    pub fn audit_checks(&self) -> Vec<serde_json::Value> {
+        crate::TechnicalSeoAuditor::new(self.audit.clone()).checks()
     }
 
     /// Stops accepting runs (they fail as transient, so a queue retries them elsewhere) and

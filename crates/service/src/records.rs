@@ -152,3 +152,10 @@ impl Service {
         Ok(self.db.delete_task(id).await?)
     }
 }
+
+impl Service {
+    /// The audit check catalogue this server runs (`GET /api/audit/checks`).
+    pub fn audit_checks(&self) -> Vec<serde_json::Value> {
+        self.agents.audit_checks()
+    }
+}

@@ -575,6 +575,22 @@ const CHECKS: &[Check] = &[
     },
 ];
 
+/// The configuration keys a check's rule reads (`[agents.technical_seo_auditor]`) with their
+/// values in `cfg`.
+pub fn thresholds(id: &str, cfg: &AuditConfig) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    match id {
+        "title_length" => vec![("title_len", json!(cfg.title_len))],
+        "description_length" => vec![("description_len", json!(cfg.description_len))],
+        "thin_content" => vec![("thin_words", json!(cfg.thin_words))],
+        "slow_ttfb" => vec![("slow_ttfb_ms", json!(cfg.slow_ttfb_ms))],
+        "heavy_page" => vec![("heavy_page_bytes", json!(cfg.heavy_page_bytes))],
+        "no_compression" => vec![("compression_min_bytes", json!(cfg.compression_min_bytes))],
+        "too_many_links" => vec![("max_links", json!(cfg.max_links))],
+        _ => Vec::new(),
+    }
+}
+
 /// Every check of the catalogue, in report order.
 pub fn catalogue() -> Vec<CheckInfo> {
     CHECKS

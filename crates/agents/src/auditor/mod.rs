@@ -8,7 +8,7 @@ mod checks;
 mod config;
 mod report;
 
-pub use checks::{CheckInfo, Scope, catalogue};
+pub use checks::{CheckInfo, Scope, catalogue, thresholds};
 pub use config::{AuditConfig, VitalLimits, VitalsConfig};
 
 use async_trait::async_trait;
@@ -154,6 +154,33 @@ impl TechnicalSeoAuditor {
     /// The agent with `config`.
     pub fn new(config: AuditConfig) -> Self {
         Self { config }
+    }
+
+    /// The check catalogue as this auditor runs it: each check with its category,
+    /// severity (`error` for critical and high, `warning` for medium and low, `notice` for
+    /// info; the original level as `impact`), scope, the configuration keys it reads with
+    /// their values, whether the operator disabled it, why and how to fix.
+    pub fn checks(&self) -> Vec<serde_json::Value> {
+        catalogue()
+            .into_iter()
+            .map(|c| {
+                let severity = match c.severity {
+                    "critical" | "high" => "error",
+                    "medium" | "low" => "warning",
+                    _ => "notice",
+                };
+                let th: serde_json::Map<String, Value> = thresholds(c.id, &self.config)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                serde_json::json!({
+                    "id": c.id, "category": c.category, "severity": severity, "impact": c.severity,
+                    "scope": c.scope, "thresholds": th,
+                    "enabled": !self.config.disabled_checks.iter().any(|d| d == c.id),
+                    "why": c.why, "fix": c.fix,
+                })
+            })
+            .collect()
     }
 
     /// Crawls `url` (already a start URL) with the operator's crawl settings, at most

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod audits;
 pub mod auth;
 pub mod campaigns;
 pub mod clients;
@@ -109,6 +110,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<RouteInfo> {
     datasets::routes(&mut t);
     links::routes(&mut t);
     campaigns::routes(&mut t);
+    audits::routes(&mut t);
     sales::routes(&mut t);
     tasks::routes(&mut t);
     agents::routes(&mut t);
