@@ -321,29 +321,14 @@ impl Agent for TechnicalSeoOperationsManager {
             task_type: Some(crate::auditor::AUDIT.into()),
             ..Default::default()
         };
-        let mut audit = None;
-        for q in [
-            campaign.map(|c| ResultQuery {
-                campaign_id: Some(c),
-                ..base.clone()
-            }),
-            client.map(|c| ResultQuery {
-                client_id: Some(c),
-                ..base.clone()
-            }),
-            i.url.as_deref().and_then(host_of).map(|h| ResultQuery {
-                url_host: Some(h),
-                ..base.clone()
-            }),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(r) = ctx.data().latest_result(&q).await.map_err(transient)? {
-                audit = Some(r);
-                break;
-            }
-        }
+        let audit = super::newest_result(
+            ctx,
+            base,
+            campaign,
+            client,
+            i.url.as_deref().and_then(host_of),
+        )
+        .await?;
         let capacity = i.sprint_capacity.unwrap_or(self.config.sprint_capacity);
         let mut not_measured = Vec::new();
         let mut data_sources = vec!["severity weights and efforts (configuration)".to_string()];

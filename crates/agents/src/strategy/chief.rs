@@ -499,27 +499,11 @@ impl Agent for ChiefSeoStrategist {
                 agent_id: k.agent_id.clone(),
                 ..Default::default()
             };
-            let queries = [
-                campaign.map(|c| ResultQuery {
-                    campaign_id: Some(c),
-                    ..base.clone()
-                }),
-                client.map(|c| ResultQuery {
-                    client_id: Some(c),
-                    ..base.clone()
-                }),
-                host.clone()
-                    .filter(|_| k.agent_id == "technical_seo_auditor")
-                    .map(|h| ResultQuery {
-                        url_host: Some(h),
-                        ..base.clone()
-                    }),
-            ];
-            for q in queries.into_iter().flatten() {
-                if let Some(r) = ctx.data().latest_result(&q).await.map_err(transient)? {
-                    inputs.results.push((k.name.clone(), r));
-                    break;
-                }
+            let site = host
+                .clone()
+                .filter(|_| k.agent_id == "technical_seo_auditor");
+            if let Some(r) = super::newest_result(ctx, base, campaign, client, site).await? {
+                inputs.results.push((k.name.clone(), r));
             }
         }
         inputs.monthly_clicks = p
