@@ -114,15 +114,23 @@ async fn toxic_links_become_the_disavow_file() {
         )
         .await;
     let cid = client["id"].as_str().unwrap();
-    let (s, _) = app
-        .send(
-            Method::GET,
-            &format!("/api/clients/{cid}/disavow.txt"),
-            &t,
-            None,
-        )
-        .await;
-    assert_eq!(s, 404, "no link analysis yet");
+    let r = app
+        .http
+        .get(app.url(&format!("/api/clients/{cid}/disavow.txt")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a client without link analysis has an empty file"
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.lines().all(|l| l.starts_with('#')),
+        "nothing to disavow before the first analysis: {body}"
+    );
     let csv = "Source URL,Target URL,Anchor,Nofollow\n\
                https://spam.xyz/p,https://acme.example/,best casino bonus,false\n\
                https://farm.example/link-exchange/1,https://acme.example/,acme,false\n\

@@ -93,7 +93,8 @@ impl Service {
         Ok(self.db.disavow_exclusions(client_id).await?)
     }
 
-    /// The client's disavow file from its newest `link_building` result (404 without one).
+    /// The client's disavow file from its newest `link_building` result. A client without one
+    /// gets a valid file of comments only: nothing has been found toxic yet.
     pub async fn disavow_file(&self, client_id: Uuid) -> ServiceResult<DisavowFile> {
         let client = self.db.get_client(client_id).await?;
         let task = self
@@ -101,11 +102,11 @@ impl Service {
             .recent_completed_tasks("link_building", None, Some(client_id), None, None, 1)
             .await?
             .into_iter()
-            .next()
-            .ok_or(ServiceError::NotFound(
-                "link_building result for this client",
-            ))?;
-        let out = task.output.clone().unwrap_or(Value::Null);
+            .next();
+        let out = task
+            .as_ref()
+            .and_then(|t| t.output.clone())
+            .unwrap_or(Value::Null);
         let excluded: Vec<String> = self
             .db
             .disavow_exclusions(client_id)
@@ -129,11 +130,16 @@ impl Service {
                 "# Disavow file for {}",
                 client.company_name.replace(['\n', '\r'], " ")
             ),
-            format!(
-                "# From link_building task {} ({})",
-                task.id,
-                task.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default()
-            ),
+            match &task {
+                Some(task) => format!(
+                    "# From link_building task {} ({})",
+                    task.id,
+                    task.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                None => {
+                    "# No link_building analysis for this client yet: nothing to disavow".into()
+                }
+            },
         ];
         let mut written: Vec<String> = Vec::new();
         let (mut skipped_long, mut dropped) = (0usize, 0usize);

@@ -61,7 +61,7 @@ pub fn routes(t: &mut Table<'_>) {
     );
     t.add(Method::GET, "/api/clients/{id}/disavow.txt", read, disavow)
         .doc(
-            Doc::new("The client's disavow file (Google's format) from its newest link_building result, less the exclusions; 404 without one")
+            Doc::new("The client's disavow file (Google's format) from its newest link_building result, less the exclusions; comments only before the first analysis")
                 .text_download(),
         )
         .add(Method::GET, "/api/clients/{id}/disavow/exclusions", read, exclusions)
