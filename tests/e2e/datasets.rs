@@ -389,7 +389,7 @@ async fn a_kpi_report_downloads_as_html_csv_and_json() {
         "the client's name is escaped"
     );
     assert!(
-        html.contains("<td>clicks</td><td>84</td><td>70</td>"),
+        html.contains("<td>clicks</td><td class=\"n\">84</td><td class=\"n\">70</td>"),
         "{html}"
     );
     assert!(html.contains("<svg") && !html.contains("<script"));
@@ -470,4 +470,103 @@ async fn a_kpi_report_downloads_as_html_csv_and_json() {
         )
         .await;
     assert_eq!(s, 404);
+}
+
+/// The text of a PDF as `pdftotext` (poppler-utils) reads it: what a client's reader shows.
+fn pdf_text(pdf: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("pdftotext is needed to read the PDF (apt-get install poppler-utils): {e}"));
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext could not read the PDF");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_kpi_report_downloads_as_a_pdf_with_cyrillic_text_branding_and_the_figures() {
+    // A 1×1 PNG as the agency's logo.
+    const PNG: [u8; 68] = [
+        137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 4,
+        0, 0, 0, 181, 28, 12, 2, 0, 0, 0, 11, 73, 68, 65, 84, 120, 218, 99, 100, 96, 0, 0, 0, 6, 0,
+        2, 48, 129, 208, 47, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    std::fs::write(&logo, PNG).unwrap();
+    let logo_path = logo.display().to_string();
+    let app = spawn_with(move |c| {
+        c.branding.agency_name = "Агентство «Север»".into();
+        c.branding.logo_path = Some(logo_path);
+    })
+    .await;
+    let t = app.admin_token().await;
+    let (_, c) = app
+        .send(
+            Method::POST,
+            "/api/clients",
+            &t,
+            Some(json!({"company_name": "ООО «Ромашка»"})),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let mut dates = String::from("Дата,Клики,Показы,CTR,Позиция\n");
+    for d in 1..=14 {
+        dates.push_str(&format!(
+            "2026-09-{d:02},{},1000,1%,{}\n",
+            if d <= 7 { 10 } else { 13 },
+            if d <= 7 { 8 } else { 6 }
+        ));
+    }
+    let (s, ds) = upload(
+        &app,
+        &t,
+        &format!("/api/clients/{id}/datasets?filename=Dates.csv"),
+        "text/csv",
+        dates.into_bytes(),
+    )
+    .await;
+    assert_eq!(s, 201, "{ds}");
+    let (_, task) = app
+        .send(
+            Method::POST,
+            "/api/agents/reporting/tasks?wait=20",
+            &t,
+            Some(json!({"input": {"client_id": id, "period_from": "2026-09-08", "period_to": "2026-09-14"}})),
+        )
+        .await;
+    assert_eq!(task["status"], "completed", "{task}");
+    let r = app
+        .http
+        .get(app.url(&format!(
+            "/api/tasks/{}/report?format=pdf",
+            task["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let cd = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(cd.ends_with("-2026-09-08-2026-09-14.pdf\""), "{cd}");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("KPI report: ООО «Ромашка»"), "{text}");
+    assert!(text.contains("Prepared by Агентство «Север»"), "{text}");
+    assert!(text.contains("Page 1 of"), "{text}");
+    // clicks 7 × 13 = 91 against 7 × 10 = 70: +21, +30 %.
+    let clicks = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("clicks "))
+        .unwrap_or_else(|| panic!("{text}"));
+    let figures: Vec<&str> = clicks.split_whitespace().collect();
+    assert_eq!(figures, ["clicks", "91", "70", "21", "30"], "{clicks}");
+    // Position fell from 8 to 6: better, and in the table.
+    assert!(text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["position", "6", "8", "-2", "-25"]), "{text}");
 }

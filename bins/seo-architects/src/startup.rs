@@ -270,6 +270,11 @@ pub fn service_settings(config: &Config) -> seo_service::ServiceSettings {
         },
         allow_private_targets: config.crawler_allow_private,
         branding: config.branding.clone(),
+        // Checked when the configuration file was read; a file gone since is logged.
+        logo: config.branding.load_logo().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the report logo is left out");
+            None
+        }),
         sales: config.sales.clone(),
     }
 }

@@ -45,6 +45,9 @@ pub enum ServiceError {
     /// Authentication and passwords.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// A fault of this server (e.g. a renderer that stopped); logged, never detailed to clients.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ServiceError {

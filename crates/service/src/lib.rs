@@ -56,6 +56,8 @@ pub struct ServiceSettings {
     pub allow_private_targets: bool,
     /// White-label branding of report documents.
     pub branding: reports::Branding,
+    /// The logo named by `branding.logo_path`, read once at start-up.
+    pub logo: Option<seo_render::Logo>,
     /// The sales pipeline: approval gates, proposal validity, qualifying classes.
     pub sales: sales::SalesConfig,
 }

@@ -234,6 +234,7 @@ impl From<seo_service::ServiceError> for ApiError {
             S::Forbidden(m) => ApiError::forbidden(m),
             S::Db(d) => d.into(),
             S::Auth(a) => a.into(),
+            S::Internal(m) => ApiError::internal(m),
         }
     }
 }

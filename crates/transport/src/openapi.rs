@@ -71,10 +71,12 @@ impl Doc {
         }
     }
 
-    /// The success is a downloaded document: `text/html`, `text/csv` or `application/json`.
+    /// The success is a downloaded document: `text/html`, `application/pdf`, `text/csv` or
+    /// `application/json`.
     pub fn download(mut self) -> Self {
         self.download = Some(&[
             ("text/html", "string"),
+            ("application/pdf", "string"),
             ("text/csv", "string"),
             ("application/json", "object"),
         ]);

@@ -22,6 +22,9 @@ pub struct ReportingConfig {
     pub top_movers: usize,
     /// Issues listed, in priority order, in an audit report.
     pub audit_top_issues: usize,
+    /// Upper bounds of the position buckets of the position distribution (ascending; a last
+    /// bucket holds every query beyond the largest bound).
+    pub position_buckets: Vec<f64>,
 }
 
 impl Default for ReportingConfig {
@@ -34,6 +37,7 @@ impl Default for ReportingConfig {
             alert_drop_share: 0.2,
             top_movers: 10,
             audit_top_issues: 20,
+            position_buckets: vec![3.0, 10.0, 20.0, 50.0],
         }
     }
 }

@@ -150,6 +150,55 @@ fn num(v: &Value, key: &str) -> Option<f64> {
     v.get(key).and_then(Value::as_f64).filter(|n| n.is_finite())
 }
 
+/// Queries of the current period by average position: one bucket per bound of `bounds`
+/// (ascending) and one beyond the last, each with its queries and clicks.
+fn position_distribution(rows: &[seo_domain::DatasetRow], bounds: &[f64]) -> Value {
+    let mut bounds: Vec<f64> = bounds
+        .iter()
+        .copied()
+        .filter(|b| b.is_finite() && *b > 0.0)
+        .collect();
+    bounds.sort_by(f64::total_cmp);
+    bounds.dedup();
+    let mut counts = vec![(0_u64, 0.0_f64); bounds.len() + 1];
+    let mut queries = 0_u64;
+    for r in rows.iter().filter(|r| r.period != "previous") {
+        let Some(p) = num(&r.data, "position").filter(|p| *p > 0.0) else {
+            continue;
+        };
+        let i = bounds.iter().position(|b| p <= *b).unwrap_or(bounds.len());
+        if let Some(c) = counts.get_mut(i) {
+            c.0 += 1;
+            c.1 += num(&r.data, "clicks").unwrap_or(0.0);
+            queries += 1;
+        }
+    }
+    if queries == 0 {
+        return Value::Null;
+    }
+    let mut lower = 1.0;
+    let buckets: Vec<Value> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, (n, clicks))| {
+            let label = match bounds.get(i) {
+                Some(b) => {
+                    let l = format!("{lower}–{b}");
+                    lower = (b + 1.0).floor();
+                    l
+                }
+                None => format!("over {}", bounds.last().copied().unwrap_or(0.0)),
+            };
+            json!({"label": label, "upper_bound": bounds.get(i), "queries": n, "clicks": clicks})
+        })
+        .collect();
+    json!({
+        "queries": queries,
+        "rule": "each query of the current period counted in the first bucket whose upper bound is at or above its average position",
+        "buckets": buckets,
+    })
+}
+
 fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days() + 1
 }
@@ -192,6 +241,7 @@ impl Reporting {
         let mut has_search_days = false;
         let mut has_traffic_days = false;
         let mut movers = Map::new();
+        let mut distribution = Value::Null;
 
         let search = data
             .latest_dataset(client_id, campaign_id, "search_performance")
@@ -226,6 +276,9 @@ impl Reporting {
                     .dataset_rows(ds.id, Some(dim))
                     .await
                     .map_err(unavailable)?;
+                if dim == "query" {
+                    distribution = position_distribution(&rows, &cfg.position_buckets);
+                }
                 let mut by_key: BTreeMap<String, (Option<f64>, Option<f64>)> = BTreeMap::new();
                 for r in &rows {
                     let e = by_key.entry(r.key.clone()).or_default();
@@ -452,21 +505,43 @@ impl Reporting {
         }
 
         // The latest stored audit of the client.
-        let audit = data
-            .latest_result(&ResultQuery {
-                agent_id: "technical_seo_auditor".into(),
-                client_id: Some(client_id),
-                ..ResultQuery::default()
-            })
+        let audits = data
+            .recent_results(
+                &ResultQuery {
+                    agent_id: "technical_seo_auditor".into(),
+                    client_id: Some(client_id),
+                    ..ResultQuery::default()
+                },
+                2,
+            )
             .await
             .map_err(unavailable)?;
-        let audit_json = match &audit {
-            Some(a) => {
+        let audit_json = match (audits.first(), audits.get(1)) {
+            (Some(a), previous) => {
                 sources.push(format!("audit task {}", a.task_id));
-                missing.push("audit score change (one stored audit is read)".into());
-                json!({"task_id": a.task_id, "score": a.output.get("score"), "finished_at": a.finished_at})
+                let score = a.output.get("score").and_then(Value::as_f64);
+                let mut j = json!({"task_id": a.task_id, "score": score, "finished_at": a.finished_at});
+                match previous {
+                    Some(p) => {
+                        sources.push(format!("audit task {} (the one before)", p.task_id));
+                        let prev = p.output.get("score").and_then(Value::as_f64);
+                        if let Some(o) = j.as_object_mut() {
+                            o.insert("previous_task_id".into(), json!(p.task_id));
+                            o.insert("previous_score".into(), json!(prev));
+                            o.insert("previous_finished_at".into(), json!(p.finished_at));
+                            o.insert(
+                                "change".into(),
+                                json!(score.zip(prev).map(|(s, p)| round(s - p, 2))),
+                            );
+                        }
+                    }
+                    None => missing.push(
+                        "audit score change (one stored audit of the client so far)".into(),
+                    ),
+                }
+                j
             }
-            None => {
+            (None, _) => {
                 missing.push("audit score (no stored audit for the client)".into());
                 Value::Null
             }
@@ -516,6 +591,7 @@ impl Reporting {
         extra.insert("kpis".into(), Value::Object(kpis));
         extra.insert("daily".into(), Value::Array(daily));
         extra.insert("top_movers".into(), Value::Object(movers));
+        extra.insert("position_distribution".into(), distribution);
         extra.insert("anomalies".into(), Value::Array(anomalies));
         extra.insert("alerts".into(), Value::Array(alerts));
         extra.insert("audit".into(), audit_json);

@@ -20,17 +20,19 @@ use crate::{ApiError, AppState};
 pub enum ReportFormatParam {
     /// One self-contained, printable HTML page.
     Html,
+    /// A4 pages with page numbers, rendered in-process.
+    Pdf,
     /// KPI, mover and anomaly rows.
     Csv,
     /// The report as JSON.
     Json,
 }
 
-/// `?format=html|csv|json`.
+/// `?format=html|pdf|csv|json`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// `html` (default), `csv` or `json`.
+    /// `html` (default), `pdf`, `csv` or `json`.
     #[param(value_type = Option<ReportFormatParam>, inline)]
     format: Option<String>,
 }
@@ -48,7 +50,7 @@ async fn report(
             ApiError::from(seo_domain::ValidationErrors::single(
                 "format",
                 "invalid_value",
-                "must be html, csv or json",
+                "must be html, pdf, csv or json",
             ))
         })?,
     };
@@ -241,7 +243,7 @@ pub fn routes(t: &mut Table<'_>) {
         .doc(Doc::new("Cancel a pending or running task").ok::<Task>(200))
         .add(Method::GET, "/api/tasks/{id}/report", read, report)
         .doc(
-            Doc::new("The document of a completed reporting task, as a download: html (one self-contained page), csv or json; 409 for another task or one not completed")
+            Doc::new("The document of a completed reporting task, as a download: html (one self-contained page), pdf (A4, page numbers), csv or json; 409 for another task or one not completed")
                 .query::<ReportQuery>()
                 .download()
                 .also(409, "not a completed reporting task"),
