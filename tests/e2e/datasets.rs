@@ -480,7 +480,9 @@ fn pdf_text(pdf: &[u8]) -> String {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("pdftotext is needed to read the PDF (apt-get install poppler-utils): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("pdftotext is needed to read the PDF (apt-get install poppler-utils): {e}")
+        });
     child.stdin.take().unwrap().write_all(pdf).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "pdftotext could not read the PDF");
@@ -552,7 +554,10 @@ async fn a_kpi_report_downloads_as_a_pdf_with_cyrillic_text_branding_and_the_fig
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
-    let cd = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cd.ends_with("-2026-09-08-2026-09-14.pdf\""), "{cd}");
     let pdf = r.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
@@ -568,5 +573,10 @@ async fn a_kpi_report_downloads_as_a_pdf_with_cyrillic_text_branding_and_the_fig
     let figures: Vec<&str> = clicks.split_whitespace().collect();
     assert_eq!(figures, ["clicks", "91", "70", "21", "30"], "{clicks}");
     // Position fell from 8 to 6: better, and in the table.
-    assert!(text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["position", "6", "8", "-2", "-25"]), "{text}");
+    assert!(
+        text.lines().any(
+            |l| l.split_whitespace().collect::<Vec<_>>() == ["position", "6", "8", "-2", "-25"]
+        ),
+        "{text}"
+    );
 }

@@ -63,6 +63,39 @@ impl DatasetRecord {
     }
 }
 
+/// Rows per multi-row INSERT: 6 parameters each, far below SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound parameters per statement.
+const INSERT_BATCH: usize = 1000;
+
+/// One batch of rows in one round trip: a multi-row INSERT on PostgreSQL; on SQLite one
+/// blocking job that runs diesel's row-by-row batch on a cached prepared statement.
+trait InsertRows {
+    async fn insert_rows(&mut self, batch: Vec<RowRecord>) -> DbResult<()>;
+}
+
+impl InsertRows for crate::db::SqliteConn {
+    async fn insert_rows(&mut self, batch: Vec<RowRecord>) -> DbResult<()> {
+        self.spawn_blocking(move |inner| {
+            diesel::RunQueryDsl::execute(
+                diesel::insert_into(dataset_rows::table).values(&batch),
+                inner,
+            )
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+impl InsertRows for diesel_async::AsyncPgConnection {
+    async fn insert_rows(&mut self, batch: Vec<RowRecord>) -> DbResult<()> {
+        diesel::insert_into(dataset_rows::table)
+            .values(batch)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+}
+
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = dataset_rows)]
 struct RowRecord {
@@ -94,17 +127,17 @@ fn dataset_not_found() -> DbError {
 }
 
 impl Database {
-    /// Stores a dataset with its rows in one transaction. When the client already has this
-    /// file (same sha256), nothing is written and the stored one is returned with `true`.
-    pub async fn create_dataset(
-        &self,
-        new: NewDataset,
-        rows: Vec<NewDatasetRow>,
-    ) -> DbResult<(Dataset, bool)> {
+    /// Stores a dataset and its rows in one transaction, unless the client already has a
+    /// dataset of the same file (sha256): then that one is returned with `true` and nothing is
+    /// written. The rows are drawn from `rows` as they are inserted, a batch at a time, so a
+    /// large file's rows are never all held twice.
+    pub async fn create_dataset<I>(&self, new: NewDataset, rows: I) -> DbResult<(Dataset, bool)>
+    where
+        I: IntoIterator<Item = NewDatasetRow>,
+        I::IntoIter: Send + 'static,
+    {
         let id = Uuid::new_v4().to_string();
-        let accepted =
-            i64::try_from(rows.len()).map_err(|_| DbError::Internal("too many rows".into()))?;
-        let record = DatasetRecord {
+        let mut record = DatasetRecord {
             id: id.clone(),
             client_id: new.client_id.to_string(),
             campaign_id: new.campaign_id.map(|c| c.to_string()),
@@ -114,24 +147,14 @@ impl Database {
             sha256: new.sha256,
             period_from: new.period_from.map(|d| d.to_string()),
             period_to: new.period_to.map(|d| d.to_string()),
-            rows_accepted: accepted,
+            rows_accepted: 0,
             rows_rejected: new.rows_rejected,
             errors: new.errors.to_string(),
             summary: new.summary.to_string(),
             created_by: new.created_by.map(|u| u.to_string()),
             created_at: now(),
         };
-        let mut records = Vec::with_capacity(rows.len());
-        for (i, r) in rows.into_iter().enumerate() {
-            records.push(RowRecord {
-                dataset_id: id.clone(),
-                n: i64::try_from(i).map_err(|_| DbError::Internal("too many rows".into()))? + 1,
-                dimension: r.dimension,
-                period: r.period,
-                row_key: r.key,
-                data: r.data.to_string(),
-            });
-        }
+        let mut rows = rows.into_iter();
         self.run(move |mut conn| async move {
             let (row, duplicate): (DatasetRecord, bool) = db_tx!(conn, c => {
                 let existing: Option<DatasetRecord> = datasets::table
@@ -145,11 +168,30 @@ impl Database {
                     return Ok((e, true));
                 }
                 diesel::insert_into(datasets::table).values(&record).execute(c).await?;
-                // One statement per row: diesel's multi-row insert is not available on both
-                // backends from one body; inside one transaction this stays cheap on SQLite.
-                for r in &records {
-                    diesel::insert_into(dataset_rows::table).values(r).execute(c).await?;
+                let mut n: i64 = 0;
+                loop {
+                    let mut batch = Vec::with_capacity(INSERT_BATCH);
+                    for r in rows.by_ref().take(INSERT_BATCH) {
+                        n += 1;
+                        batch.push(RowRecord {
+                            dataset_id: id.clone(),
+                            n,
+                            dimension: r.dimension,
+                            period: r.period,
+                            row_key: r.key,
+                            data: r.data.to_string(),
+                        });
+                    }
+                    if batch.is_empty() {
+                        break;
+                    }
+                    InsertRows::insert_rows(c, batch).await?;
                 }
+                diesel::update(datasets::table.find(&id))
+                    .set(datasets::rows_accepted.eq(n))
+                    .execute(c)
+                    .await?;
+                record.rows_accepted = n;
                 Ok((record, false))
             })?;
             Ok((row.into_domain()?, duplicate))

@@ -231,11 +231,18 @@ fn bars_svg(c: &BarChart) -> String {
     );
     for (i, (label, v)) in c.bars.iter().enumerate() {
         let y = 4.0 + row * at(i);
+        // About 30 characters fit left of the bars; the whole label stays in the tooltip.
+        let shown: String = if label.chars().count() > 30 {
+            label.chars().take(29).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
         let bw = ((w - label_w - 60.0) * v.max(0.0) / max).max(0.0);
         let _ = write!(
             s,
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#333\">{}</text><rect x=\"{label_w}\" y=\"{ry}\" width=\"{bw:.1}\" height=\"14\" fill=\"{colour}\"/><text x=\"{vx:.1}\" y=\"{ty}\" fill=\"#333\">{}</text>",
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#333\"><title>{}</title>{}</text><rect x=\"{label_w}\" y=\"{ry}\" width=\"{bw:.1}\" height=\"14\" fill=\"{colour}\"/><text x=\"{vx:.1}\" y=\"{ty}\" fill=\"#333\">{}</text>",
             e(label),
+            e(&shown),
             short(*v),
             lx = label_w - 6.0,
             ty = y + 12.0,
@@ -293,9 +300,15 @@ mod tests {
         assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"));
         assert!(page.contains("KPI report: Ромашка"));
         assert!(page.contains(">84</td>") && page.contains("color:#067647"));
-        assert!(page.contains("<svg") && page.contains("M48.0,"), "a gap restarts the line");
+        assert!(
+            page.contains("<svg") && page.contains("M48.0,"),
+            "a gap restarts the line"
+        );
         assert!(!page.contains("Empty"), "an empty list is left out");
-        assert!(!page.contains("http://") || page.matches("http://").count() == 1, "only the SVG namespace");
+        assert!(
+            !page.contains("http://") || page.matches("http://").count() == 1,
+            "only the SVG namespace"
+        );
     }
 
     #[test]

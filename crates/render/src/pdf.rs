@@ -87,7 +87,10 @@ static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
     })
 });
 
-pub(crate) fn image_of(format: LogoFormat, bytes: &std::sync::Arc<Vec<u8>>) -> Result<Image, String> {
+pub(crate) fn image_of(
+    format: LogoFormat,
+    bytes: &std::sync::Arc<Vec<u8>>,
+) -> Result<Image, String> {
     let data = krilla::Data::from(bytes.clone());
     match format {
         LogoFormat::Png => Image::from_png(data, true),
@@ -160,7 +163,11 @@ impl<'a> Layout<'a> {
     }
 
     fn face(&self, bold: bool) -> &'a Face {
-        if bold { &self.fonts.bold } else { &self.fonts.regular }
+        if bold {
+            &self.fonts.bold
+        } else {
+            &self.fonts.regular
+        }
     }
 
     fn push(&mut self, op: Op) {
@@ -357,7 +364,9 @@ impl<'a> Layout<'a> {
         for row in &t.rows {
             let mut lines = self.cell_lines(row, &widths, false);
             // A row never outgrows a page: what does not fit is cut with an ellipsis.
-            let most = ((BOTTOM - TOP - header_h - 2.0 * PAD) / lh).floor().max(1.0);
+            let most = ((BOTTOM - TOP - header_h - 2.0 * PAD) / lh)
+                .floor()
+                .max(1.0);
             for cell in &mut lines {
                 while count(cell.len()) > most {
                     cell.pop();
@@ -387,7 +396,14 @@ impl<'a> Layout<'a> {
             .collect()
     }
 
-    fn row(&mut self, t: &Table, cells: &[Cell], lines: &[Vec<String>], widths: &[f32], header: bool) {
+    fn row(
+        &mut self,
+        t: &Table,
+        cells: &[Cell],
+        lines: &[Vec<String>],
+        widths: &[f32],
+        header: bool,
+    ) {
         let lh = SMALL * LEADING;
         let h = row_height(lines, lh);
         let total: f32 = widths.iter().sum();
@@ -702,7 +718,10 @@ pub fn render(report: &Report, brand: &Brand) -> Result<Vec<u8>, RenderError> {
         .as_ref()
         .ok_or_else(|| RenderError::Pdf("the embedded fonts could not be read".into()))?;
     let logo = match &brand.logo {
-        Some(l) => Some(image_of(l.format(), &std::sync::Arc::new(l.bytes().to_vec())).map_err(RenderError::Logo)?),
+        Some(l) => Some(
+            image_of(l.format(), &std::sync::Arc::new(l.bytes().to_vec()))
+                .map_err(RenderError::Logo)?,
+        ),
         None => None,
     };
     let mut l = Layout::new(fonts, brand.accent);
@@ -751,8 +770,8 @@ pub fn render(report: &Report, brand: &Brand) -> Result<Vec<u8>, RenderError> {
             .creator(brand.agency_name.clone())
             .producer("SEO Architects".into()),
     );
-    let settings =
-        PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError::Pdf("page size".into()))?;
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+        .ok_or_else(|| RenderError::Pdf("page size".into()))?;
     for (i, ops) in pages.iter().enumerate() {
         let mut page = doc.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -788,7 +807,10 @@ pub fn render(report: &Report, brand: &Brand) -> Result<Vec<u8>, RenderError> {
             colour: MUTED,
             text: footer,
         };
-        for op in [&agency, &rule, &prepared, &numbered].into_iter().chain(ops) {
+        for op in [&agency, &rule, &prepared, &numbered]
+            .into_iter()
+            .chain(ops)
+        {
             draw(&mut surface, fonts, op, logo.as_ref());
         }
         surface.finish();
@@ -825,7 +847,11 @@ mod tests {
         let l = Layout::new(f, Rgb(0, 0, 0));
         let lines = l.wrap(&format!("a {} b\tc", "x".repeat(400)), BODY, false, 200.0);
         assert!(lines.len() > 3);
-        assert!(lines.iter().all(|s| f.regular.width(s, BODY) <= 200.0 + 0.01));
+        assert!(
+            lines
+                .iter()
+                .all(|s| f.regular.width(s, BODY) <= 200.0 + 0.01)
+        );
         assert!(lines.iter().all(|s| !s.contains('\t')));
         assert_eq!(l.wrap("", BODY, false, 100.0), vec![String::new()]);
     }
@@ -851,7 +877,10 @@ mod tests {
             assert_eq!(headers, 1, "the header row repeats once per page");
             for op in page {
                 if let Op::Text { baseline, .. } = op {
-                    assert!(*baseline <= BOTTOM + SMALL && *baseline >= TOP, "{baseline}");
+                    assert!(
+                        *baseline <= BOTTOM + SMALL && *baseline >= TOP,
+                        "{baseline}"
+                    );
                 }
             }
         }

@@ -145,7 +145,7 @@ impl Service {
         let bytes = req.bytes;
         let strict = req.strict;
         // Parsing a large file is CPU work: off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || {
+        let mut parsed = tokio::task::spawn_blocking(move || {
             seo_import::parse(&name, &bytes, Hint { kind, source }, strict)
         })
         .await
@@ -160,31 +160,31 @@ impl Service {
             ServiceError::invalid("file", code, e.to_string())
         })?;
         let summary = seo_import::summarise(&parsed);
-        let mut rows = Vec::with_capacity(parsed.rows_accepted());
-        for r in &parsed.search {
-            rows.push(NewDatasetRow {
+        // The rows become stored rows one batch at a time, inside the insert: a large file's
+        // rows are never held in two forms at once.
+        let search = std::mem::take(&mut parsed.search);
+        let backlinks = std::mem::take(&mut parsed.backlinks);
+        let traffic = std::mem::take(&mut parsed.traffic);
+        let rows = search
+            .into_iter()
+            .map(|r| NewDatasetRow {
                 dimension: name_of(r.dimension),
                 period: name_of(r.period),
-                key: r.key.clone(),
                 data: json!(r),
-            });
-        }
-        for r in &parsed.backlinks {
-            rows.push(NewDatasetRow {
+                key: r.key,
+            })
+            .chain(backlinks.into_iter().map(|r| NewDatasetRow {
                 dimension: "backlink".into(),
                 period: "current".into(),
-                key: r.source_url.clone(),
                 data: json!(r),
-            });
-        }
-        for r in &parsed.traffic {
-            rows.push(NewDatasetRow {
-                dimension: r.dimension.clone(),
+                key: r.source_url,
+            }))
+            .chain(traffic.into_iter().map(|r| NewDatasetRow {
                 period: "current".into(),
-                key: r.key.clone(),
                 data: json!(r),
-            });
-        }
+                dimension: r.dimension,
+                key: r.key,
+            }));
         let new = NewDataset {
             client_id: req.client_id,
             campaign_id: req.campaign_id,

@@ -520,7 +520,8 @@ impl Reporting {
             (Some(a), previous) => {
                 sources.push(format!("audit task {}", a.task_id));
                 let score = a.output.get("score").and_then(Value::as_f64);
-                let mut j = json!({"task_id": a.task_id, "score": score, "finished_at": a.finished_at});
+                let mut j =
+                    json!({"task_id": a.task_id, "score": score, "finished_at": a.finished_at});
                 match previous {
                     Some(p) => {
                         sources.push(format!("audit task {} (the one before)", p.task_id));
@@ -535,9 +536,8 @@ impl Reporting {
                             );
                         }
                     }
-                    None => missing.push(
-                        "audit score change (one stored audit of the client so far)".into(),
-                    ),
+                    None => missing
+                        .push("audit score change (one stored audit of the client so far)".into()),
                 }
                 j
             }

@@ -91,4 +91,3 @@ pub(super) fn audit(out: &Value) -> ServiceResult<Vec<u8>> {
     w.into_inner()
         .map_err(|e| ServiceError::Conflict(format!("the CSV could not be written: {e}")))
 }
-

@@ -14,6 +14,17 @@ use super::text;
 const GOOD: Rgb = Rgb(0x06, 0x76, 0x47);
 const BAD: Rgb = Rgb(0xb4, 0x23, 0x18);
 
+/// A percentage with one decimal, without a trailing `.0`.
+fn pct(v: &Value) -> String {
+    match v.as_f64() {
+        Some(p) => {
+            let s = format!("{:.1}", (p * 10.0).round() / 10.0);
+            s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+        }
+        None => text(v),
+    }
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().into_iter().flatten().map(text).collect()
 }
@@ -54,7 +65,10 @@ pub(super) fn kpi(client: &str, out: &Value, brand: &Brand) -> Report {
     )];
     subtitle.push(text(&out["summary"]));
     let mut blocks = vec![Block::Heading("KPIs".into())];
-    let mut kpis = Table::new(&["KPI", "current", "previous", "change", "change %"], &[1, 2, 3, 4]);
+    let mut kpis = Table::new(
+        &["KPI", "current", "previous", "change", "change %"],
+        &[1, 2, 3, 4],
+    );
     for (name, k) in out["kpis"].as_object().into_iter().flatten() {
         let tone = tone_of(name, k["change"].as_f64());
         kpis.rows.push(vec![
@@ -62,7 +76,7 @@ pub(super) fn kpi(client: &str, out: &Value, brand: &Brand) -> Report {
             Cell::plain(text(&k["current"])),
             Cell::plain(text(&k["previous"])),
             Cell::toned(text(&k["change"]), tone),
-            Cell::toned(text(&k["change_pct"]), tone),
+            Cell::toned(pct(&k["change_pct"]), tone),
         ]);
     }
     if kpis.rows.is_empty() {
@@ -139,10 +153,7 @@ pub(super) fn kpi(client: &str, out: &Value, brand: &Brand) -> Report {
                 }
             }
         }
-        for (dir, title, colour) in [
-            ("up", "Clicks gained", GOOD),
-            ("down", "Clicks lost", BAD),
-        ] {
+        for (dir, title, colour) in [("up", "Clicks gained", GOOD), ("down", "Clicks lost", BAD)] {
             let these: Vec<(String, f64)> = bars
                 .iter()
                 .filter(|b| b.0 == dir)
@@ -232,7 +243,12 @@ pub(super) fn audit(client: &str, out: &Value, brand: &Brand) -> Report {
             title: "Category scores (0–100)".into(),
             bars: factors
                 .iter()
-                .map(|f| (text(&f["name"]).replace('_', " "), f["value"].as_f64().unwrap_or(0.0)))
+                .map(|f| {
+                    (
+                        text(&f["name"]).replace('_', " "),
+                        f["value"].as_f64().unwrap_or(0.0),
+                    )
+                })
                 .collect(),
             full_scale: Some(100.0),
             colour: brand.accent,
@@ -248,7 +264,10 @@ pub(super) fn audit(client: &str, out: &Value, brand: &Brand) -> Report {
     }
     blocks.push(Block::Table(cats));
     blocks.push(Block::Heading("Issues, most urgent first".into()));
-    let mut issues = Table::new(&["issue", "severity", "pages", "why it matters", "how to fix"], &[2]);
+    let mut issues = Table::new(
+        &["issue", "severity", "pages", "why it matters", "how to fix"],
+        &[2],
+    );
     for i in out["top_issues"].as_array().into_iter().flatten() {
         let sev = text(&i["severity"]);
         let tone = match sev.as_str() {
@@ -306,10 +325,22 @@ mod tests {
         });
         let r = kpi("Ромашка", &out, &brand());
         let html = seo_render::html::render(&r, &brand());
-        for needle in ["KPI report: Ромашка", "2026-10-01 – 2026-10-28", ">84<", ">70<", ">20<", "купить", "Latest audit score: 71/100 (+7", "dataset x", "1–3"] {
+        for needle in [
+            "KPI report: Ромашка",
+            "2026-10-01 – 2026-10-28",
+            ">84<",
+            ">70<",
+            ">20<",
+            "купить",
+            "Latest audit score: 71/100 (+7",
+            "dataset x",
+            "1–3",
+        ] {
             assert!(html.contains(needle), "{needle}");
         }
-        let Some(Block::Table(t)) = r.blocks.get(1) else { panic!("the KPI table") };
+        let Some(Block::Table(t)) = r.blocks.get(1) else {
+            panic!("the KPI table")
+        };
         let pos = t.rows.iter().find(|r| r[0].text == "position").unwrap();
         assert_eq!(pos[3].tone, Tone::Bad, "a rising position is worse");
         let clicks = t.rows.iter().find(|r| r[0].text == "clicks").unwrap();

@@ -256,10 +256,13 @@ impl Service {
             ReportFormat::Pdf => {
                 let doc = document();
                 // Laying out and compressing a long report is CPU work: off the async threads.
-                let bytes = tokio::task::spawn_blocking(move || seo_render::pdf::render(&doc, &brand))
-                    .await
-                    .map_err(|e| ServiceError::Internal(format!("the PDF renderer stopped: {e}")))?
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let bytes =
+                    tokio::task::spawn_blocking(move || seo_render::pdf::render(&doc, &brand))
+                        .await
+                        .map_err(|e| {
+                            ServiceError::Internal(format!("the PDF renderer stopped: {e}"))
+                        })?
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 ("application/pdf", "pdf", bytes)
             }
         };
@@ -291,7 +294,12 @@ mod tests {
             logo_path: Some("/nonexistent/logo.png".into()),
             ..Branding::default()
         };
-        assert!(missing.check().unwrap_err().starts_with("branding.logo_path"));
+        assert!(
+            missing
+                .check()
+                .unwrap_err()
+                .starts_with("branding.logo_path")
+        );
         assert_eq!(slug("ООО Ромашка & Co!"), "co");
         assert_eq!(slug("Acme Retail"), "acme-retail");
     }

@@ -261,6 +261,7 @@
       case "task_update":
         task(m.data || {}, m.timestamp);
         if (["completed", "failed", "timed_out", "cancelled"].includes(m.data && m.data.event)) soon();
+        if (m.data && m.data.agent_id === "reporting" && m.data.event === "completed") reports();
         break;
       case "campaign_update":
         campaign(m.data || {}, m.timestamp);
@@ -450,6 +451,76 @@
     set("traffic-note", total + " requests, " + errors + " errors in the last hour (peak " + max + "/min)");
   }
 
+  // Recent reports, newest first, each opened (HTML) or downloaded (PDF) with the session's token.
+  const clientNames = new Map();
+  async function clientName(id) {
+    if (!id) return "";
+    if (!clientNames.has(id)) {
+      const res = await api("/api/clients/" + encodeURIComponent(id));
+      clientNames.set(id, res.ok ? (await res.json()).company_name || id.slice(0, 8) : id.slice(0, 8));
+    }
+    return clientNames.get(id);
+  }
+
+  async function openReport(id, format) {
+    const res = await api("/api/tasks/" + encodeURIComponent(id) + "/report?format=" + format, {
+      headers: { Accept: format === "pdf" ? "application/pdf" : "text/html" },
+    });
+    if (!res.ok) return;
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
+    const cd = res.headers.get("content-disposition") || "";
+    const name = (cd.match(/filename="([^"]+)"/) || [])[1] || "report." + format;
+    const a = el("a");
+    a.href = url;
+    if (format === "pdf") a.download = name;
+    else a.target = "_blank";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  async function reports() {
+    const body = $("reports");
+    const res = await api("/api/tasks?agent_id=reporting&status=completed&size=10");
+    clear(body);
+    if (!res.ok) {
+      const tr = el("tr");
+      const td = el("td", res.status === 403 ? "Your role cannot read tasks." : "Reports could not be read.", "muted");
+      td.colSpan = 5;
+      tr.appendChild(td);
+      body.appendChild(tr);
+      return;
+    }
+    const items = (await res.json()).items || [];
+    if (items.length === 0) {
+      const tr = el("tr");
+      const td = el("td", "No report yet.", "muted");
+      td.colSpan = 5;
+      tr.appendChild(td);
+      body.appendChild(tr);
+      return;
+    }
+    for (const t of items) {
+      const tr = el("tr");
+      tr.appendChild(el("td", t.finished_at ? new Date(t.finished_at).toLocaleString() : "–"));
+      tr.appendChild(el("td", t.task_type === "audit_report" ? "Audit report" : "KPI report"));
+      tr.appendChild(el("td", await clientName(t.input && t.input.client_id)));
+      tr.appendChild(el("td", (t.output && t.output.summary) || ""));
+      const links = el("td", null, "nowrap");
+      ["html", "pdf"].forEach((f) => {
+        const b = el("button", f.toUpperCase(), "link");
+        b.type = "button";
+        b.title = (f === "pdf" ? "Download" : "Open") + " the " + f.toUpperCase() + " report";
+        b.addEventListener("click", () => openReport(t.id, f));
+        links.appendChild(b);
+      });
+      tr.appendChild(links);
+      body.appendChild(tr);
+    }
+  }
+
   // ---- start -------------------------------------------------------------------------------
 
   async function start() {
@@ -468,6 +539,7 @@
     connect();
     business();
     traffic();
+    reports();
     timers.push(setInterval(business, 30000));
     timers.push(setInterval(traffic, 60000));
     timers.push(setInterval(renderAlerts, 10000));
