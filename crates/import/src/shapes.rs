@@ -34,7 +34,8 @@ fn metric_cols(headers: &[String], aliases: &[&str]) -> Vec<usize> {
 struct Table {
     headers: Vec<String>,
     delimiter: u8,
-    rows: Vec<(usize, Vec<String>)>,
+    /// Each record keeps its fields in one buffer (one allocation per row, not per field).
+    rows: Vec<(usize, csv::StringRecord)>,
 }
 
 /// Splits the text into tables: runs of lines between `#` comment lines and blank lines;
@@ -42,14 +43,22 @@ struct Table {
 fn tables(text: &str) -> (Vec<Table>, Option<NaiveDate>, Option<NaiveDate>) {
     let mut out = Vec::new();
     let (mut from, mut to) = (None, None);
-    let mut block: Vec<(usize, &str)> = Vec::new();
-    let flush = |block: &mut Vec<(usize, &str)>, out: &mut Vec<Table>| {
-        if let Some(t) = table(block) {
+    // The block being read: its first line (number, text) and its byte range in `text`.
+    let mut block: Option<((usize, &str), usize, usize)> = None;
+    let flush = |block: &mut Option<((usize, &str), usize, usize)>, out: &mut Vec<Table>| {
+        if let Some((first, start, end)) = block.take()
+            && let Some(t) = table(first, text.get(start..end).unwrap_or(""))
+        {
             out.push(t);
         }
-        block.clear();
     };
-    for (i, line) in text.lines().enumerate() {
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line_start = offset;
+        offset += raw.len();
+        let line = raw
+            .strip_suffix('\n')
+            .map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
         let t = line.trim();
         if let Some(c) = t.strip_prefix('#') {
             let c = c.trim();
@@ -63,17 +72,19 @@ fn tables(text: &str) -> (Vec<Table>, Option<NaiveDate>, Option<NaiveDate>) {
         } else if t.is_empty() {
             flush(&mut block, &mut out);
         } else {
-            block.push((i + 1, line));
+            match &mut block {
+                Some((_, _, end)) => *end = offset,
+                None => block = Some(((i + 1, line), line_start, offset)),
+            }
         }
     }
     flush(&mut block, &mut out);
     (out, from, to)
 }
 
-fn table(lines: &[(usize, &str)]) -> Option<Table> {
-    let (header_line, header) = *lines.first()?;
+/// One table from its first line and its text (a slice of the file's text: no copy).
+fn table((header_line, header): (usize, &str), body: &str) -> Option<Table> {
     let delimiter = text::sniff_delimiter(header);
-    let body: String = lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -86,7 +97,7 @@ fn table(lines: &[(usize, &str)]) -> Option<Table> {
         let line = rec.position().map_or(header_line, |p| {
             header_line + usize::try_from(p.line()).unwrap_or(1) - 1
         });
-        rows.push((line, rec.iter().map(str::to_string).collect()));
+        rows.push((line, rec));
     }
     Some(Table {
         headers,
@@ -115,8 +126,8 @@ impl Errors {
     }
 }
 
-fn cell(row: &[String], i: Option<usize>) -> Option<&str> {
-    i.and_then(|i| row.get(i)).map(String::as_str)
+fn cell(row: &csv::StringRecord, i: Option<usize>) -> Option<&str> {
+    i.and_then(|i| row.get(i))
 }
 
 fn dimension_of(file_name: &str, header: &str, sample: &[&str]) -> Dimension {
@@ -221,7 +232,7 @@ fn read_search(
         .rows
         .iter()
         .take(20)
-        .filter_map(|(_, r)| r.get(c.dim).map(String::as_str))
+        .filter_map(|(_, r)| r.get(c.dim))
         .collect();
     let dimension = dimension_of(file_name, header, &sample);
     let comma = t.delimiter == b',';

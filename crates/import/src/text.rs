@@ -4,22 +4,25 @@
 use crate::ImportError;
 
 /// Decodes an export's bytes: a UTF-16 (LE or BE) BOM is transcoded, a UTF-8 BOM dropped.
-pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
+/// UTF-8 text is read in place (no copy of a large file).
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, ImportError> {
     match bytes {
-        [0xFF, 0xFE, rest @ ..] => Ok(utf16(rest, u16::from_le_bytes)),
-        [0xFE, 0xFF, rest @ ..] => Ok(utf16(rest, u16::from_be_bytes)),
+        [0xFF, 0xFE, rest @ ..] => Ok(utf16(rest, u16::from_le_bytes).into()),
+        [0xFE, 0xFF, rest @ ..] => Ok(utf16(rest, u16::from_be_bytes).into()),
         [0xEF, 0xBB, 0xBF, rest @ ..] => text(rest),
         _ => text(bytes),
     }
 }
 
-fn text(bytes: &[u8]) -> Result<String, ImportError> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| ImportError::Unreadable {
-        expected: format!(
-            "text in UTF-8 or UTF-16 with a byte-order mark (the bytes are not valid UTF-8 at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
-    })
+fn text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, ImportError> {
+    std::str::from_utf8(bytes)
+        .map(std::borrow::Cow::Borrowed)
+        .map_err(|e| ImportError::Unreadable {
+            expected: format!(
+                "text in UTF-8 or UTF-16 with a byte-order mark (the bytes are not valid UTF-8 at offset {})",
+                e.valid_up_to()
+            ),
+        })
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {

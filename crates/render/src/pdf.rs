@@ -341,7 +341,7 @@ impl<'a> Layout<'a> {
             })
             .collect();
         let total: f32 = widths.iter().sum();
-        if total > WIDTH && total > 0.0 {
+        if total > WIDTH {
             for w in &mut widths {
                 *w *= WIDTH / total;
             }
