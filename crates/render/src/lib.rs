@@ -60,7 +60,8 @@ pub enum LogoFormat {
 #[derive(Debug, Clone)]
 pub struct Logo {
     format: LogoFormat,
-    bytes: std::sync::Arc<Vec<u8>>,
+    /// Shared with every PDF the logo is drawn in (krilla keeps its own handle): no copy.
+    pub(crate) bytes: std::sync::Arc<Vec<u8>>,
     size: (u32, u32),
 }
 
