@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod external;
 pub mod links;
+pub mod overview;
 pub mod proposals;
 pub mod records;
 pub mod reports;

@@ -216,18 +216,17 @@ async fn stats(
         .into());
     }
     let since = chrono::Utc::now() - chrono::Duration::hours(hours);
-    let (by_status, avg_ms, max_ms) = state.db.agent_task_window(info.agent_id, since).await?;
-    let completed = by_status.get("completed").copied().unwrap_or(0);
+    let w = state.agent_window(info.agent_id, since).await?;
     Ok(HttpResponse::Ok().json(json!({
         "agent_id": info.agent_id,
         "timeframe_hours": hours,
         "live": info.stats,
         "tasks": {
-            "by_status": by_status,
-            "success_rate": seo_service::stats::success_rate_of(&by_status),
-            "mean_duration_ms": avg_ms,
-            "max_duration_ms": max_ms,
-            "throughput_per_hour": f64_of(completed) / f64_of(hours),
+            "success_rate": w.success_rate,
+            "mean_duration_ms": w.mean_duration_ms,
+            "max_duration_ms": w.max_duration_ms,
+            "throughput_per_hour": f64_of(w.count("completed")) / f64_of(hours),
+            "by_status": w.by_status,
         },
     })))
 }

@@ -130,29 +130,24 @@ async fn agent_figures(
         if only.is_some_and(|o| o != id) {
             continue;
         }
-        let (by_status, avg, _) = state.db.agent_task_window(id, since(tf)).await?;
-        let completed = by_status.get("completed").copied().unwrap_or(0);
-        let failed = by_status.get("failed").copied().unwrap_or(0)
-            + by_status.get("timed_out").copied().unwrap_or(0);
-        let success_rate = seo_service::stats::success_rate_of(&by_status);
-        let total: i64 = by_status.values().sum();
+        let w = state.agent_window(id, since(tf)).await?;
         out.push(json!({
             "agent_id": id,
             "timeframe": tf.label(),
-            "total_tasks": total,
-            "successful_tasks": completed,
-            "failed_tasks": failed,
-            "success_rate": success_rate,
-            "avg_processing_time_ms": avg,
-            "throughput_per_hour": f64_of(completed) / f64_of(tf.hours()),
-            "by_status": by_status,
+            "total_tasks": w.total,
+            "successful_tasks": w.count("completed"),
+            "failed_tasks": w.count("failed") + w.count("timed_out"),
+            "success_rate": w.success_rate,
+            "avg_processing_time_ms": w.mean_duration_ms,
+            "throughput_per_hour": f64_of(w.count("completed")) / f64_of(tf.hours()),
+            "by_status": w.by_status,
         }));
     }
     Ok(json!(out))
 }
 
 async fn business_figures(state: &AppState, tf: Timeframe) -> Result<Value, ApiError> {
-    let b = state.db.business_summary(since(tf)).await?;
+    let b = state.business_summary(since(tf)).await?;
     // The pipeline's figures come from the lead and proposal records.
     let sales = state.sales_figures(since(tf)).await?;
     let mut v = serde_json::to_value(&b).map_err(ApiError::internal)?;
@@ -361,7 +356,7 @@ async fn export(
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let s = state.metrics.system();
-    let db = state.db.ping().await.is_ok();
+    let db = state.ping_database().await.is_ok();
     let body = json!({
         "status": if db && s.sampled_at.is_some() { "healthy" } else { "degraded" },
         "metrics_collector": {

@@ -91,7 +91,7 @@ async fn verify(caller: Caller) -> HttpResponse {
 }
 
 async fn auth_health(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.db.user_counts().await;
+    let db = state.user_counts().await;
     let kv = state.kv.ping().await;
     let healthy = db.is_ok() && kv.is_ok();
     let database = match db {

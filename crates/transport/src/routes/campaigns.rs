@@ -106,27 +106,7 @@ async fn metrics(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    let c = state.db.get_campaign(id).await?;
-    let (tasks, last_task_at) = state.db.campaign_task_counts(id).await?;
-    let total: i64 = tasks.values().sum();
-    let today = chrono::Utc::now().date_naive();
-    let days_elapsed = c.start_date.map(|s| (today - s).num_days().max(0));
-    let days_remaining = c.end_date.map(|e| (e - today).num_days().max(0));
-    Ok(HttpResponse::Ok().json(json!({
-        "campaign_id": c.id,
-        "status": c.status,
-        "keywords_tracked": c.keywords.len(),
-        "objectives": c.objectives.len(),
-        "budget": c.budget,
-        "days_elapsed": days_elapsed,
-        "days_remaining": days_remaining,
-        "tasks": {
-            "total": total,
-            "by_status": tasks,
-            "success_rate": seo_service::stats::success_rate_of(&tasks),
-            "last_task_at": last_task_at,
-        },
-    })))
+    Ok(HttpResponse::Ok().json(state.campaign_metrics(id).await?))
 }
 
 async fn transition(
@@ -165,12 +145,12 @@ action_handler!(complete, CampaignAction::Complete);
 action_handler!(cancel, CampaignAction::Cancel);
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.db.campaign_stats().await?))
+    Ok(HttpResponse::Ok().json(state.campaign_stats().await?))
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let now = chrono::Utc::now().to_rfc3339();
-    match state.db.campaign_stats().await {
+    match state.campaign_stats().await {
         Ok(s) => HttpResponse::Ok().json(json!({
             "status": "healthy",
             "total_campaigns": s.total_campaigns,

@@ -150,28 +150,23 @@ async fn campaigns(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
     let page = PageRequest::new(q.0.page, q.0.size)?;
-    state.db.get_client(id).await?;
-    let filter = CampaignFilter {
-        client_id: Some(id),
-        status: q.0.status,
-        ..Default::default()
-    };
-    Ok(HttpResponse::Ok().json(state.db.list_campaigns(filter, page).await?))
+    Ok(HttpResponse::Ok().json(state.client_campaigns(id, q.0.status, page).await?))
 }
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.db.client_stats().await?))
+    Ok(HttpResponse::Ok().json(state.client_stats().await?))
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let now = chrono::Utc::now().to_rfc3339();
-    match state.db.list_clients(ClientFilter::default(), PageRequest { page: 1, size: 1 }).await {
-        Ok(p) => HttpResponse::Ok().json(json!({
-            "status": "healthy", "total_clients": p.total, "database": "connected", "timestamp": now,
+    match state.client_count().await {
+        Ok(total) => HttpResponse::Ok().json(json!({
+            "status": "healthy", "total_clients": total, "database": "connected", "timestamp": now,
         })),
         Err(e) => {
             tracing::warn!(error = %e, "clients health");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unhealthy", "database": "disconnected", "timestamp": now}))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unhealthy", "database": "disconnected", "timestamp": now}))
         }
     }
 }

@@ -83,7 +83,7 @@ impl Probe {
 
 async fn probes(state: &AppState) -> (Probe, Probe) {
     let (db, kv) = tokio::join!(
-        tokio::time::timeout(PROBE_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(PROBE_TIMEOUT, state.ping_database()),
         tokio::time::timeout(PROBE_TIMEOUT, state.kv.ping()),
     );
     (Probe::from(db), Probe::from(kv))
@@ -108,8 +108,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// required component is up.
 async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
     let (db, kv) = probes(state).await;
-    let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
-    let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.db.queue_health(&ids)).await {
+    let queue = match tokio::time::timeout(PROBE_TIMEOUT, state.queue_health()).await {
         Ok(Ok(q)) => json!({
             "status": "up",
             "pending": q.pending,
@@ -157,7 +156,7 @@ async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
         && queue.get("status").and_then(serde_json::Value::as_str) == Some("up")
         && agents.get("status").and_then(serde_json::Value::as_str) == Some("up")
         && workers.get("status").and_then(serde_json::Value::as_str) == Some("up");
-    let pool = state.db.pool_state();
+    let pool = state.database_pool();
     let body = json!({
         "status": if all_up { "healthy" } else { "degraded" },
         "version": VERSION,
@@ -167,7 +166,7 @@ async fn probe_all(state: &AppState) -> (serde_json::Value, bool) {
         "components": {
             "database": {
                 "status": db.status,
-                "backend": state.db.backend().as_str(),
+                "backend": state.database_backend(),
                 "latency_ms": db.latency_ms,
                 "error": db.error,
                 "pool": pool,

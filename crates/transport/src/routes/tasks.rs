@@ -174,16 +174,12 @@ async fn cancel(
 }
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.db.task_stats().await?))
+    Ok(HttpResponse::Ok().json(state.task_stats().await?))
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let now = chrono::Utc::now().to_rfc3339();
-    let ids: Vec<String> = state.agents.ids().into_iter().map(String::from).collect();
-    match (
-        state.db.task_stats().await,
-        state.db.queue_health(&ids).await,
-    ) {
+    match (state.task_stats().await, state.queue_health().await) {
         (Ok(s), Ok(q)) => HttpResponse::Ok().json(json!({
             "status": "healthy",
             "total_tasks": s.total_tasks,

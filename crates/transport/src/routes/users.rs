@@ -25,7 +25,7 @@ pub struct PageQuery {
 
 async fn list(state: web::Data<AppState>, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::new(q.0.page, q.0.size)?;
-    Ok(HttpResponse::Ok().json(state.db.list_users(page).await?))
+    Ok(HttpResponse::Ok().json(state.list_users(page).await?))
 }
 
 async fn create(
@@ -41,7 +41,7 @@ async fn create(
 
 async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid(&id, "id")?;
-    Ok(HttpResponse::Ok().json(state.db.get_user(id).await?))
+    Ok(HttpResponse::Ok().json(state.user(id).await?))
 }
 
 /// Body of `PATCH /api/users/{id}`: profile fields, and optionally a new password.
