@@ -31,21 +31,44 @@ fn metric_cols(headers: &[String], aliases: &[&str]) -> Vec<usize> {
         .collect()
 }
 
-struct Table {
+/// One table of the text: its headers and its body, read record by record when its rows are
+/// converted (the records are never all held at once).
+struct Table<'a> {
     headers: Vec<String>,
     delimiter: u8,
-    /// Each record keeps its fields in one buffer (one allocation per row, not per field).
-    rows: Vec<(usize, csv::StringRecord)>,
+    header_line: usize,
+    /// The table's text from its header line on: a slice of the decoded file.
+    body: &'a str,
+}
+
+impl<'a> Table<'a> {
+    /// The data records with their line numbers in the file; unreadable records are skipped.
+    fn records(&self) -> impl Iterator<Item = (usize, csv::StringRecord)> + 'a {
+        let header_line = self.header_line;
+        csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(self.body.as_bytes())
+            .into_records()
+            .filter_map(move |rec| {
+                let rec = rec.ok()?;
+                let line = rec.position().map_or(header_line, |p| {
+                    header_line + usize::try_from(p.line()).unwrap_or(1) - 1
+                });
+                Some((line, rec))
+            })
+    }
 }
 
 /// Splits the text into tables: runs of lines between `#` comment lines and blank lines;
 /// collects GA4's `Start date:` / `End date:`.
-fn tables(text: &str) -> (Vec<Table>, Option<NaiveDate>, Option<NaiveDate>) {
+fn tables<'a>(text: &'a str) -> (Vec<Table<'a>>, Option<NaiveDate>, Option<NaiveDate>) {
     let mut out = Vec::new();
     let (mut from, mut to) = (None, None);
     // The block being read: its first line (number, text) and its byte range in `text`.
     let mut block: Option<((usize, &str), usize, usize)> = None;
-    let flush = |block: &mut Option<((usize, &str), usize, usize)>, out: &mut Vec<Table>| {
+    let flush = |block: &mut Option<((usize, &'a str), usize, usize)>, out: &mut Vec<Table<'a>>| {
         if let Some((first, start, end)) = block.take()
             && let Some(t) = table(first, text.get(start..end).unwrap_or(""))
         {
@@ -82,8 +105,9 @@ fn tables(text: &str) -> (Vec<Table>, Option<NaiveDate>, Option<NaiveDate>) {
     (out, from, to)
 }
 
-/// One table from its first line and its text (a slice of the file's text: no copy).
-fn table((header_line, header): (usize, &str), body: &str) -> Option<Table> {
+/// One table from its first line and its text (a slice of the file's text: no copy); `None`
+/// when it has no header row.
+fn table<'a>((header_line, header): (usize, &str), body: &'a str) -> Option<Table<'a>> {
     let delimiter = text::sniff_delimiter(header);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -91,18 +115,11 @@ fn table((header_line, header): (usize, &str), body: &str) -> Option<Table> {
         .has_headers(true)
         .from_reader(body.as_bytes());
     let headers: Vec<String> = reader.headers().ok()?.iter().map(norm).collect();
-    let mut rows = Vec::new();
-    for rec in reader.records() {
-        let Ok(rec) = rec else { continue };
-        let line = rec.position().map_or(header_line, |p| {
-            header_line + usize::try_from(p.line()).unwrap_or(1) - 1
-        });
-        rows.push((line, rec));
-    }
     Some(Table {
         headers,
         delimiter,
-        rows,
+        header_line,
+        body,
     })
 }
 
@@ -228,16 +245,13 @@ fn read_search(
     out: &mut Vec<SearchRow>,
 ) {
     let header = t.headers.get(c.dim).map_or("", String::as_str);
-    let sample: Vec<&str> = t
-        .rows
-        .iter()
-        .take(20)
-        .filter_map(|(_, r)| r.get(c.dim))
-        .collect();
+    let sample_records: Vec<csv::StringRecord> = t.records().take(20).map(|(_, r)| r).collect();
+    let sample: Vec<&str> = sample_records.iter().filter_map(|r| r.get(c.dim)).collect();
     let dimension = dimension_of(file_name, header, &sample);
     let comma = t.delimiter == b',';
     let periods = c.clicks.len().min(c.impressions.len()).min(2);
-    for (line, row) in &t.rows {
+    for (line, row) in t.records() {
+        let (line, row) = (&line, &row);
         let Some(key) = cell(row, Some(c.dim)).map(str::trim) else {
             errors.add(*line, Some(header), "the row is empty".into());
             continue;
@@ -360,7 +374,8 @@ fn read_traffic(t: &Table, c: &TrafficCols, errors: &mut Errors, out: &mut Vec<T
         .iter()
         .any(|(d, a)| *d == Dimension::Date && a.contains(&dimension.as_str()));
     let comma = t.delimiter == b',';
-    for (line, row) in &t.rows {
+    for (line, row) in t.records() {
+        let (line, row) = (&line, &row);
         let key = cell(row, Some(c.dim)).unwrap_or("").trim().to_string();
         if key.is_empty() {
             errors.add(*line, Some(&dimension), "no value".into());
@@ -471,7 +486,8 @@ fn link_cols(h: &[String]) -> Option<LinkCols> {
 
 fn read_links(t: &Table, c: &LinkCols, errors: &mut Errors, out: &mut Vec<BacklinkRow>) {
     let name = |i: usize| t.headers.get(i).map(String::as_str);
-    for (line, row) in &t.rows {
+    for (line, row) in t.records() {
+        let (line, row) = (&line, &row);
         let source = cell(row, Some(c.source)).unwrap_or("").trim();
         let target = cell(row, Some(c.target)).unwrap_or("").trim();
         let mut fault: Option<(Option<&str>, String)> = None;
