@@ -75,5 +75,7 @@ pub struct NewDatasetRow {
     pub dimension: String,
     pub period: String,
     pub key: String,
-    pub data: Value,
+    /// The row as JSON text (serialised once, straight from the typed row: no `Value` tree
+    /// is built for each of a large file's rows).
+    pub data: String,
 }

@@ -179,7 +179,7 @@ impl Database {
                             dimension: r.dimension,
                             period: r.period,
                             row_key: r.key,
-                            data: r.data.to_string(),
+                            data: r.data,
                         });
                     }
                     if batch.is_empty() {

@@ -31,7 +31,7 @@ fn rows() -> Vec<NewDatasetRow> {
             dimension: if i < 3 { "query" } else { "page" }.into(),
             period: if i == 1 { "previous" } else { "current" }.into(),
             key: format!("k{i}"),
-            data: json!({"clicks": i}),
+            data: json!({"clicks": i}).to_string(),
         })
         .collect()
 }

@@ -68,6 +68,12 @@ fn name_of<T: serde::Serialize>(v: T) -> String {
         .unwrap_or_default()
 }
 
+/// A typed row as JSON text. The rows are plain structs of strings, numbers and booleans,
+/// which always serialise; `null` stands in should that ever change.
+fn row_json<T: serde::Serialize>(row: &T) -> String {
+    serde_json::to_string(row).unwrap_or_else(|_| "null".into())
+}
+
 /// Most characters in an imported file's name.
 pub const FILE_NAME_MAX_CHARS: usize = 255;
 
@@ -170,18 +176,18 @@ impl Service {
             .map(|r| NewDatasetRow {
                 dimension: name_of(r.dimension),
                 period: name_of(r.period),
-                data: json!(r),
+                data: row_json(&r),
                 key: r.key,
             })
             .chain(backlinks.into_iter().map(|r| NewDatasetRow {
                 dimension: "backlink".into(),
                 period: "current".into(),
-                data: json!(r),
+                data: row_json(&r),
                 key: r.source_url,
             }))
             .chain(traffic.into_iter().map(|r| NewDatasetRow {
                 period: "current".into(),
-                data: json!(r),
+                data: row_json(&r),
                 dimension: r.dimension,
                 key: r.key,
             }));
