@@ -118,7 +118,14 @@ pub fn parse_text(text: &str) -> Result<ParsedFile, String> {
     let mut out = ParsedFile::default();
     for (key, value) in table {
         match key.as_str() {
-            "agents" => out.sections.agents = Some(strict("agents", value)?),
+            "agents" => {
+                let agents: AgentsConfig = strict("agents", value)?;
+                agents
+                    .technical_seo_auditor
+                    .validate()
+                    .map_err(|e| format!("agents.technical_seo_auditor: {e}"))?;
+                out.sections.agents = Some(agents);
+            }
             "branding" => {
                 let b: seo_service::reports::Branding = strict("branding", value)?;
                 b.check()?;

@@ -11,7 +11,9 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seo_domain::{Campaign, Client, Dataset, DatasetRow, Lead, Proposal, StageChange, Task};
+use seo_domain::{
+    AuditDetail, Campaign, Client, Dataset, DatasetRow, Lead, Proposal, StageChange, Task,
+};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -182,6 +184,11 @@ pub trait AgencyData: Send + Sync + 'static {
     async fn agent_load(&self, _since: DateTime<Utc>) -> Result<Option<Vec<AgentLoad>>, DataError> {
         Ok(None)
     }
+    /// The newest stored audit of a campaign, with its snapshot (`None`: none, or this
+    /// store keeps no audits).
+    async fn latest_audit(&self, _campaign_id: Uuid) -> Result<Option<AuditDetail>, DataError> {
+        Ok(None)
+    }
 }
 
 /// The host of a URL or bare domain, lower-cased (`https://Example.com/x` → `example.com`).
@@ -251,6 +258,8 @@ struct Store {
     pipeline: Option<Pipeline>,
     activity: BTreeMap<Uuid, ClientActivity>,
     load: Option<Vec<AgentLoad>>,
+    /// Oldest first.
+    audits: Vec<AuditDetail>,
 }
 
 impl MemoryData {
@@ -287,6 +296,11 @@ impl MemoryData {
     /// Sets the agents' queue load.
     pub fn set_agent_load(&self, load: Vec<AgentLoad>) {
         self.write().load = Some(load);
+    }
+
+    /// Adds a stored audit (newer than every audit added before it).
+    pub fn add_audit(&self, a: AuditDetail) {
+        self.write().audits.push(a);
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
@@ -349,6 +363,15 @@ impl AgencyData for MemoryData {
     }
     async fn agent_load(&self, _since: DateTime<Utc>) -> Result<Option<Vec<AgentLoad>>, DataError> {
         Ok(self.read().load.clone())
+    }
+    async fn latest_audit(&self, campaign_id: Uuid) -> Result<Option<AuditDetail>, DataError> {
+        Ok(self
+            .read()
+            .audits
+            .iter()
+            .rev()
+            .find(|a| a.audit.campaign_id == Some(campaign_id))
+            .cloned())
     }
     async fn latest_dataset(
         &self,

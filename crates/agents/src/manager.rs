@@ -135,6 +135,11 @@ impl AgentManager {
         crate::TechnicalSeoAuditor::new(self.audit.clone()).checks()
     }
 
+    /// The registered auditor's configuration (retention, overrides are checked against it).
+    pub fn audit_config(&self) -> &crate::AuditConfig {
+        &self.audit
+    }
+
     /// Stops accepting runs (they fail as transient, so a queue retries them elsewhere) and
     /// waits up to `grace` for the runs in progress; returns how many were still running.
     pub async fn shutdown(&self, grace: Duration) -> u64 {

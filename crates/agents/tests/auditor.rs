@@ -59,6 +59,7 @@ fn site_files() -> Vec<(&'static str, Fixture)> {
             ),
         ),
         ("/llms.txt", text(200, "text/plain", "# Fixture site")),
+        ("/logo.png", text(200, "image/png", "\u{89}PNG")),
     ]
 }
 
@@ -177,12 +178,21 @@ async fn every_planted_defect_is_reported_with_its_page_count() {
     let out = audit(&s.base).await;
     let expected: BTreeMap<String, u64> = [
         ("broken_internal_link", 1),
+        // The seven leaf pages link nowhere.
+        ("dead_end", 7),
         ("description_duplicate", 2),
         ("duplicate_content", 2),
+        ("h1_duplicate", 2),
         ("h1_multiple", 1),
         ("http_4xx", 1),
         ("image_alt_missing", 1),
         ("link_to_redirect", 1),
+        // The thin page: little text in its markup, no social cards.
+        ("low_text_ratio", 1),
+        ("open_graph_missing", 1),
+        ("twitter_card_missing", 1),
+        // /chain is a redirect (not a page of its own) and a chain of two hops.
+        ("redirect", 1),
         ("redirect_chain", 1),
         ("thin_content", 1),
         ("title_duplicate", 2),
@@ -207,7 +217,7 @@ async fn every_planted_defect_is_reported_with_its_page_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn core_web_vitals_count_only_when_supplied() {
     let mut pages = site_files();
-    pages.push(("/", secure(good_page("Home", &[]))));
+    pages.push(("/", secure(good_page("Home", &["/"]))));
     let s = site(pages).await;
     let input = json!({"url": format!("{}/", s.base), "core_web_vitals": {"lcp_ms": 3000, "inp_ms": 150, "cls": 0.3}});
     let out = manager()
@@ -328,7 +338,7 @@ async fn hostile_pages_end_as_findings_not_hangs() {
     let out = serde_json::to_value(out).unwrap();
     let c = counts(&out);
     assert_eq!(
-        c.get("fetch_error"),
+        c.get("page_timeout"),
         Some(&1),
         "the slow page timed out: {c:?}"
     );

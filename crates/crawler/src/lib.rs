@@ -9,6 +9,7 @@
 
 pub mod html;
 mod net;
+mod probe;
 pub mod robots;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -56,6 +57,13 @@ pub struct CrawlConfig {
     pub user_agent: String,
     /// Allow private, loopback and link-local addresses (tests; never on a public server).
     pub allow_private: bool,
+    /// Sub-resources (images, scripts, style sheets) checked with a HEAD request per crawl.
+    pub max_resource_checks: usize,
+    /// External links checked with a HEAD request per crawl (0: off).
+    pub max_external_link_checks: usize,
+    /// Probe the other scheme (http → https), the other host variant (www / non-www) and
+    /// a URL that cannot exist (soft 404): three requests per crawl.
+    pub probe_variants: bool,
 }
 
 impl Default for CrawlConfig {
@@ -74,6 +82,9 @@ impl Default for CrawlConfig {
             max_redirects: 10,
             user_agent: "SEOArchitectsBot/0.1".into(),
             allow_private: false,
+            max_resource_checks: 100,
+            max_external_link_checks: 0,
+            probe_variants: true,
         }
     }
 }
@@ -136,6 +147,61 @@ pub struct SiteFile {
     pub url: String,
     /// HTTP status; `None` when unreachable.
     pub status: Option<u16>,
+    /// Bytes of the body read.
+    pub bytes: usize,
+    /// Entries it lists (sitemaps: `<loc>` values).
+    pub entries: usize,
+}
+
+/// One request made to learn how the site answers (a scheme or host variant, a URL that
+/// cannot exist).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Probe {
+    /// The URL requested.
+    pub url: String,
+    /// Its status; `None` when no answer came.
+    pub status: Option<u16>,
+    /// Its `Location` (absolute), for a redirect.
+    pub location: Option<String>,
+}
+
+/// The probes of a crawl (when enabled).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Probes {
+    /// `http://` of the start page, when the site is crawled over https.
+    pub http: Option<Probe>,
+    /// The other host variant (`www.` added or removed), for a domain name.
+    pub alternate_host: Option<Probe>,
+    /// A URL on the site that cannot exist.
+    pub missing_page: Option<Probe>,
+}
+
+/// What robots.txt declares beyond the rules.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RobotsFacts {
+    /// `Sitemap:` lines.
+    pub sitemaps: Vec<String>,
+    /// Yandex `Host:` directive.
+    pub host: Option<String>,
+    /// Yandex `Clean-param:` lines.
+    pub clean_params: usize,
+}
+
+/// A sub-resource or external link checked with HEAD.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resource {
+    /// Absolute URL.
+    pub url: String,
+    /// `image`, `script`, `stylesheet` or `external_link`.
+    pub kind: &'static str,
+    /// Final status (redirects followed); `None` when no answer came.
+    pub status: Option<u16>,
+    /// It redirected before the final answer.
+    pub redirected: bool,
+    /// `Content-Length`, when sent.
+    pub bytes: Option<u64>,
+    /// `Content-Type`, when sent (lower case, parameters dropped).
+    pub content_type: Option<String>,
 }
 
 impl SiteFile {
@@ -170,6 +236,20 @@ pub struct CrawlReport {
     pub not_crawled: usize,
     /// Whole crawl time, in milliseconds.
     pub elapsed_ms: f64,
+    /// What robots.txt declares besides its rules.
+    pub robots: RobotsFacts,
+    /// Scheme, host-variant and missing-page probes.
+    pub probes: Probes,
+    /// Sub-resources and external links checked, within their budgets.
+    pub resources: Vec<Resource>,
+}
+
+impl Page {
+    /// Whether the URL redirected: its final answer belongs to another URL, which the crawl
+    /// fetches as a page of its own.
+    pub fn is_redirect(&self) -> bool {
+        !self.redirects.is_empty()
+    }
 }
 
 /// Why a crawl could not start.
@@ -328,7 +408,11 @@ impl Crawl {
                     page.truncated = f.truncated;
                     page.headers = f.headers;
                     page.final_url = current.to_string();
-                    if page.is_html() && current.host_str() == Some(self.host.as_str()) {
+                    // A redirected URL is not a page of its own: the crawl fetches its target.
+                    if hops.is_empty()
+                        && page.is_html()
+                        && current.host_str() == Some(self.host.as_str())
+                    {
                         let base = current.clone();
                         let text = String::from_utf8_lossy(&f.body).into_owned();
                         let (links, images) =
@@ -360,6 +444,7 @@ impl Crawl {
                                 SiteFile {
                                     url: url.to_string(),
                                     status: Some(f.status),
+                                    ..SiteFile::default()
                                 },
                                 None,
                             );
@@ -373,6 +458,8 @@ impl Crawl {
                         SiteFile {
                             url: url.to_string(),
                             status: Some(f.status),
+                            bytes: f.body.len(),
+                            entries: 0,
                         },
                         text,
                     );
@@ -381,7 +468,7 @@ impl Crawl {
                     return (
                         SiteFile {
                             url: url.to_string(),
-                            status: None,
+                            ..SiteFile::default()
                         },
                         None,
                     );
@@ -391,7 +478,7 @@ impl Crawl {
         (
             SiteFile {
                 url: url.to_string(),
-                status: None,
+                ..SiteFile::default()
             },
             None,
         )
@@ -581,10 +668,11 @@ impl Crawl {
             if files.len() >= self.cfg.max_sitemaps {
                 break;
             }
-            let (file, text) = self.file(sm).await;
+            let (mut file, text) = self.file(sm).await;
+            let locs = text.as_deref().map(sitemap_locs);
+            file.entries = locs.as_ref().map_or(0, |(l, _)| l.len());
             files.push(file);
-            if let Some(t) = text {
-                let (locs, index) = sitemap_locs(&t);
+            if let Some((locs, index)) = locs {
                 for l in locs
                     .into_iter()
                     .filter_map(|l| Url::parse(&l).ok())
@@ -619,6 +707,12 @@ async fn fetch_pages(crawl: &Arc<Crawl>, frontier: &mut Frontier) -> Vec<Page> {
         let Some(page) = running.next().await else {
             break;
         };
+        if page.is_redirect()
+            && let Ok(u) = Url::parse(&page.final_url)
+        {
+            // The target is fetched as a page at the source's depth.
+            frontier.push(u, page.depth, &crawl.robots);
+        }
         if let Some(f) = &page.facts {
             // Links past max_depth are counted as not crawled by `push`.
             for l in &f.links {
@@ -663,6 +757,12 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         }
     }
     let mut pages = fetch_pages(&crawl, &mut frontier).await;
+    let probes = if cfg.probe_variants {
+        crawl.probes(&start_url).await
+    } else {
+        Probes::default()
+    };
+    let resources = crawl.resources(&pages).await;
     let not_crawled = frontier.not_crawled + frontier.queue.len();
     // Report in discovery order (breadth-first), not in the order responses arrived.
     let rank: std::collections::HashMap<&str, usize> = frontier
@@ -684,5 +784,12 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         blocked_by_robots: frontier.blocked,
         not_crawled,
         elapsed_ms: began.elapsed().as_secs_f64() * 1000.0,
+        robots: RobotsFacts {
+            sitemaps: crawl.robots.sitemaps.clone(),
+            host: crawl.robots.host.clone(),
+            clean_params: crawl.robots.clean_params,
+        },
+        probes,
+        resources,
     })
 }

@@ -14,6 +14,10 @@ pub struct Robots {
     pub crawl_delay: Option<f64>,
     /// Lines that could not be understood.
     pub invalid_lines: usize,
+    /// Yandex's `Host:` directive, when present (obsolete since 2018).
+    pub host: Option<String>,
+    /// Yandex `Clean-param:` lines.
+    pub clean_params: usize,
 }
 
 impl Robots {
@@ -25,6 +29,8 @@ impl Robots {
         let mut sitemaps = Vec::new();
         let mut invalid = 0;
         let mut in_agents = false;
+        let mut host = None;
+        let mut clean_params = 0;
         for raw in text.lines() {
             let line = raw.split('#').next().unwrap_or_default().trim();
             if line.is_empty() {
@@ -66,6 +72,8 @@ impl Robots {
                     }
                 }
                 "sitemap" => sitemaps.push(value),
+                "host" => host = Some(value),
+                "clean-param" => clean_params += 1,
                 _ => {
                     in_agents = false;
                 }
@@ -80,6 +88,8 @@ impl Robots {
             sitemaps,
             crawl_delay: mine.and_then(|g| g.2),
             invalid_lines: invalid,
+            host,
+            clean_params,
         }
     }
 

@@ -4,6 +4,7 @@
 //! (persistence, agents, transport) and embedding programs share one definition of a
 //! client, a campaign or a task and of what makes one valid.
 
+pub mod audit;
 pub mod campaign;
 pub mod client;
 pub mod dataset;
@@ -17,6 +18,10 @@ pub mod user;
 pub mod validation;
 pub mod workflow;
 
+pub use audit::{
+    Audit, AuditDetail, AuditDiff, AuditSnapshot, AuditSummary, NewAudit, SeverityCounts,
+    SnapshotIssue, SnapshotPage,
+};
 pub use campaign::{
     Campaign, CampaignAction, CampaignDraft, CampaignFilter, CampaignInput, CampaignPatch,
     CampaignStats, CampaignStatus, CampaignType, IllegalCampaignTransition,

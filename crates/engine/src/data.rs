@@ -148,6 +148,13 @@ impl AgencyData for DbData {
         Ok(Some(by.into_values().collect()))
     }
 
+    async fn latest_audit(
+        &self,
+        campaign_id: Uuid,
+    ) -> Result<Option<seo_domain::AuditDetail>, DataError> {
+        Ok(absent(self.db.latest_audit(campaign_id).await)?.flatten())
+    }
+
     async fn latest_dataset(
         &self,
         client_id: Uuid,

@@ -18,6 +18,7 @@
 #[macro_use]
 pub mod db;
 mod analytics;
+mod audits;
 mod campaigns;
 mod clients;
 mod datasets;

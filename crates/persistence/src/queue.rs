@@ -47,6 +47,8 @@ pub enum Effect {
     Dispatch(Uuid, seo_domain::NewTask),
     /// A lead moved on by the pipeline (`lead`, `from` → `to`, why), only when it is at `from`.
     LeadMoved(Uuid, seo_domain::LeadStage, seo_domain::LeadStage, String),
+    /// A technical audit's figures and snapshot (older ones of its campaign pruned).
+    Audit(Box<seo_domain::NewAudit>),
 }
 
 /// What happened to a task whose lease expired.
@@ -360,6 +362,7 @@ impl Database {
                         match e {
                             Effect::Qualified(q) => crate::leads::apply_qualification!(c, q)?,
                             Effect::Proposal(p) => crate::proposals::apply_proposal!(c, p)?,
+                            Effect::Audit(a) => crate::audits::apply_audit!(c, a)?,
                             Effect::LeadMoved(lead, from, to, why) => {
                                 crate::leads::move_if_at!(c, *lead, *from, *to, why.clone())?
                             }

@@ -126,6 +126,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    audits (id) {
+        id -> Text,
+        task_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        summary -> Text,
+        snapshot -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     dataset_rows (dataset_id, n) {
         dataset_id -> Text,
         n -> BigInt,
@@ -259,5 +271,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposals,
     proposal_versions,
     proposal_decisions,
-    disavow_exclusions
+    disavow_exclusions,
+    audits
 );

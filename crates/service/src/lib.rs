@@ -17,6 +17,7 @@
 //!   finished sales task writes in its completing transaction.
 
 pub mod alerts;
+pub mod audits;
 pub mod campaigns;
 pub mod datasets;
 pub mod error;

@@ -114,7 +114,9 @@ impl Service {
         &self,
         input: seo_domain::CampaignInput,
     ) -> ServiceResult<Campaign> {
-        Ok(self.db.create_campaign(input.validate()?).await?)
+        let draft = input.validate()?;
+        self.check_audit_overrides(&draft.config)?;
+        Ok(self.db.create_campaign(draft).await?)
     }
 
     /// Replaces a campaign's fields.
@@ -124,6 +126,7 @@ impl Service {
         input: seo_domain::CampaignInput,
     ) -> ServiceResult<Campaign> {
         let draft = input.validate()?;
+        self.check_audit_overrides(&draft.config)?;
         Ok(self.db.update_campaign(id, draft).await?)
     }
 
@@ -135,6 +138,7 @@ impl Service {
     ) -> ServiceResult<Campaign> {
         let current = self.db.get_campaign(id).await?;
         let draft = patch.apply(&current)?;
+        self.check_audit_overrides(&draft.config)?;
         if draft == current.to_draft() {
             // Nothing changes: no write (updated_at stays).
             return Ok(current);

@@ -104,7 +104,8 @@ impl Service {
     /// `proposal_generation` (for the input's `lead_id` and the task's client), the task a
     /// `task_coordination` run dispatched (checked against its agent's schema first; the
     /// output's `dispatch.status` says `created`, or `refused` with the reason), and a
-    /// qualified lead moved to `call_planned` by its call plan.
+    /// qualified lead moved to `call_planned` by its call plan, and a technical audit's
+    /// figures and snapshot (taken out of the output, which names the stored `audit_id`).
     pub fn effects_of(&self, task: &Task, output: &mut Value) -> Vec<Effect> {
         let mut out = Vec::new();
         let lead_id = uuid_field(&task.input, "lead_id");
@@ -156,6 +157,11 @@ impl Service {
             }
             "task_coordination" => {
                 if let Some(e) = self.dispatch_of(task, output) {
+                    out.push(e);
+                }
+            }
+            "technical_seo_auditor" => {
+                if let Some(e) = crate::audits::audit_effect(self, task, output) {
                     out.push(e);
                 }
             }

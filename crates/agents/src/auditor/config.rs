@@ -1,5 +1,7 @@
 //! Every threshold, weight and band of the audit (`[agents.technical_seo_auditor]`).
 
+use std::collections::BTreeMap;
+
 use seo_crawler::CrawlConfig;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +95,43 @@ pub struct AuditConfig {
     pub sample_urls: usize,
     /// Check ids switched off.
     pub disabled_checks: Vec<String>,
+    /// Severity per check id (`error|warning|notice`), replacing the check's default.
+    pub severity: BTreeMap<String, String>,
+    /// Longest H1 (characters).
+    pub h1_max_len: usize,
+    /// Deepest acceptable click depth from the start page.
+    pub max_click_depth: u32,
+    /// Longest URL (characters).
+    pub max_url_len: usize,
+    /// Most query parameters in a URL.
+    pub max_url_params: usize,
+    /// Most elements in one document.
+    pub max_dom_nodes: usize,
+    /// Heaviest image (bytes, from `Content-Length`).
+    pub max_image_bytes: u64,
+    /// Longest alt text (characters).
+    pub max_alt_len: usize,
+    /// Least share of visible text in the HTML (bytes ÷ bytes).
+    pub min_text_ratio: f64,
+    /// Simhash similarity (0–1) at or above which two pages are near-duplicates.
+    pub near_duplicate_similarity: f64,
+    /// Pages with fewer words are not compared for near-duplication.
+    pub near_duplicate_min_words: usize,
+    /// Phrases in a 200 page's title or H1 that make it a soft 404.
+    pub soft_404_phrases: Vec<String>,
+    /// Required schema.org properties per JSON-LD type (`a|b`: either will do).
+    pub schema_required: Vec<(String, Vec<String>)>,
+    /// Most URLs in one sitemap file.
+    pub max_sitemap_urls: usize,
+    /// Largest sitemap file (bytes).
+    pub max_sitemap_bytes: usize,
+    /// Host endings of Russian-market sites (Yandex checks apply; so does a site whose
+    /// pages are mostly `lang="ru"`).
+    pub yandex_market_tlds: Vec<String>,
+    /// Lowest health scores of the bands fair, good and excellent (below: weak).
+    pub health_bands: [f64; 3],
+    /// Audit snapshots kept per campaign (older ones are deleted when a new one is stored).
+    pub audit_retention: usize,
     /// Default crawl limits (a task may lower them, never raise them).
     pub crawl: CrawlConfig,
 }
@@ -131,6 +170,51 @@ impl Default for AuditConfig {
             max_recommendations: 10,
             sample_urls: 5,
             disabled_checks: Vec::new(),
+            severity: BTreeMap::new(),
+            h1_max_len: 70,
+            max_click_depth: 4,
+            max_url_len: 115,
+            max_url_params: 3,
+            max_dom_nodes: 1500,
+            max_image_bytes: 500_000,
+            max_alt_len: 100,
+            min_text_ratio: 0.1,
+            near_duplicate_similarity: 0.9,
+            near_duplicate_min_words: 50,
+            soft_404_phrases: [
+                "page not found",
+                "not found",
+                "error 404",
+                "404 error",
+                "страница не найдена",
+                "ошибка 404",
+            ]
+            .map(String::from)
+            .to_vec(),
+            schema_required: vec![
+                ("Organization".into(), vec!["name".into(), "url".into()]),
+                (
+                    "LocalBusiness".into(),
+                    vec!["name".into(), "address".into()],
+                ),
+                (
+                    "Product".into(),
+                    vec!["name".into(), "offers|review|aggregateRating".into()],
+                ),
+                (
+                    "Article".into(),
+                    vec!["headline".into(), "author".into(), "datePublished".into()],
+                ),
+                ("BreadcrumbList".into(), vec!["itemListElement".into()]),
+                ("FAQPage".into(), vec!["mainEntity".into()]),
+            ],
+            max_sitemap_urls: 50_000,
+            max_sitemap_bytes: 50 * 1024 * 1024,
+            yandex_market_tlds: [".ru", ".xn--p1ai", ".su", ".by", ".kz"]
+                .map(String::from)
+                .to_vec(),
+            health_bands: [31.0, 71.0, 91.0],
+            audit_retention: 20,
             crawl: CrawlConfig::default(),
         }
     }

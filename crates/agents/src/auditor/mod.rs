@@ -6,10 +6,13 @@
 
 mod checks;
 mod config;
+mod overrides;
 mod report;
 
-pub use checks::{CheckInfo, Scope, catalogue, thresholds};
+pub use checks::{CheckInfo, Scope, catalogue, severity_of_impact, threshold_keys, thresholds};
 pub use config::{AuditConfig, VitalLimits, VitalsConfig};
+pub use overrides::{AuditOverrides, SEVERITIES};
+pub use report::summary_of;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -164,23 +167,87 @@ impl TechnicalSeoAuditor {
         catalogue()
             .into_iter()
             .map(|c| {
-                let severity = match c.severity {
-                    "critical" | "high" => "error",
-                    "medium" | "low" => "warning",
-                    _ => "notice",
-                };
+                let severity = self
+                    .config
+                    .severity
+                    .get(c.id)
+                    .map_or(c.severity, String::as_str);
                 let th: serde_json::Map<String, Value> = thresholds(c.id, &self.config)
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
                     .collect();
                 serde_json::json!({
-                    "id": c.id, "category": c.category, "severity": severity, "impact": c.severity,
+                    "id": c.id, "category": c.category, "severity": severity, "impact": c.impact,
                     "scope": c.scope, "thresholds": th,
                     "enabled": !self.config.disabled_checks.iter().any(|d| d == c.id),
                     "why": c.why, "fix": c.fix,
                 })
             })
             .collect()
+    }
+
+    /// The configuration for this task: the operator's, with the task's campaign's
+    /// `config.audit` applied. Also the campaign id and whether it overrode anything.
+    async fn campaign_config(
+        &self,
+        ctx: &TaskContext,
+    ) -> Result<(AuditConfig, Option<(uuid::Uuid, bool)>), AgentError> {
+        let Some(id) = ctx.scope().campaign_id else {
+            return Ok((self.config.clone(), None));
+        };
+        let campaign = ctx
+            .data()
+            .campaign(id)
+            .await
+            .map_err(|e| AgentError::Failed(e.to_string()))?;
+        let Some(raw) = campaign.as_ref().and_then(|c| c.config.get("audit")) else {
+            return Ok((self.config.clone(), Some((id, false))));
+        };
+        let bad = |message: String| AgentError::InvalidInput {
+            field: "campaign.config.audit".into(),
+            message,
+        };
+        let o = AuditOverrides::parse(raw, &self.config).map_err(bad)?;
+        let cfg = self.config.with_overrides(&o).map_err(bad)?;
+        Ok((cfg, Some((id, true))))
+    }
+
+    /// Adds `diff` (what changed since the campaign's previous stored audit) to the output,
+    /// or names in `not_measured` why there is none.
+    async fn diff_with_previous(
+        &self,
+        campaign: uuid::Uuid,
+        out: &mut AgentOutput,
+        ctx: &TaskContext,
+    ) {
+        let previous = match ctx.data().latest_audit(campaign).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                out.not_measured
+                    .push("diff (no earlier audit of this campaign)".into());
+                return;
+            }
+            Err(e) => {
+                out.not_measured.push(format!("diff ({e})"));
+                return;
+            }
+        };
+        let Some((summary, snapshot)) = report::summary_of(&out.extra) else {
+            return;
+        };
+        let d = seo_domain::audit::diff(
+            previous.audit.id,
+            (&previous.audit.summary, &previous.snapshot),
+            None,
+            (&summary, &snapshot),
+        );
+        out.data_sources.push(format!(
+            "previous audit {} of this campaign ({})",
+            previous.audit.id,
+            previous.audit.created_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+        out.extra
+            .insert("diff".into(), serde_json::to_value(d).unwrap_or_default());
     }
 
     /// Crawls `url` (already a start URL) with the operator's crawl settings, at most
@@ -246,7 +313,8 @@ impl Agent for TechnicalSeoAuditor {
         ctx: &TaskContext,
     ) -> Result<AgentOutput, AgentError> {
         let (i, url) = check(input)?;
-        let mut cfg = self.config.crawl.clone();
+        let (config, campaign) = self.campaign_config(ctx).await?;
+        let mut cfg = config.crawl.clone();
         // A task may ask for less than the operator allows, never more.
         if let Some(p) = i.max_pages {
             cfg.max_pages = cfg.max_pages.min(p);
@@ -270,9 +338,16 @@ impl Agent for TechnicalSeoAuditor {
             Some(v) => (Some(v), None, None),
             None => field_vitals(&url, ctx).await,
         };
-        let mut out = self.audit(&report, vitals.as_ref());
+        let mut out = Self::audit_with(&config, &report, vitals.as_ref());
         out.data_sources.extend(source);
         out.not_measured.extend(missing);
+        if let Some((id, overridden)) = campaign {
+            if overridden {
+                out.data_sources
+                    .push(format!("audit overrides of campaign {id} (config.audit)"));
+            }
+            self.diff_with_previous(id, &mut out, ctx).await;
+        }
         ctx.report(100);
         Ok(out)
     }

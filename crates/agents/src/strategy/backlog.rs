@@ -197,7 +197,13 @@ impl TechnicalSeoOperationsManager {
                     .iter()
                     .filter_map(|i| {
                         let check = i.get("check")?.as_str()?.to_string();
-                        let severity = i.get("severity")?.as_str()?.to_string();
+                        // `impact` (critical…info) since audits report severity as
+                        // error|warning|notice; older stored audits have only `severity`.
+                        let severity = i
+                            .get("impact")
+                            .or_else(|| i.get("severity"))?
+                            .as_str()?
+                            .to_string();
                         let pages = i
                             .get("pages_affected")
                             .and_then(Value::as_f64)

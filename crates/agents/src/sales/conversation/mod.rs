@@ -384,9 +384,12 @@ impl Agent for SalesConversation {
                 gaps = issues
                     .iter()
                     .filter(|i| {
-                        i.get("severity").and_then(Value::as_str).is_some_and(|s| {
-                            self.config.audit_gap_severities.iter().any(|x| x == s)
-                        })
+                        i.get("impact")
+                            .or_else(|| i.get("severity"))
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| {
+                                self.config.audit_gap_severities.iter().any(|x| x == s)
+                            })
                     })
                     .filter_map(|i| {
                         Some((
