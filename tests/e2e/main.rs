@@ -7,6 +7,7 @@
 )]
 
 mod analytics;
+mod audits;
 mod auth;
 mod authz;
 mod core;

@@ -96,9 +96,23 @@ impl AuditConfig {
                     *slot = v.clone();
                 }
             }
-            let cfg: AuditConfig =
-                serde_json::from_value(all).map_err(|e| format!("thresholds: {e}"))?;
-            cfg
+            match serde_json::from_value::<AuditConfig>(all) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    // Name the key whose value has the wrong shape.
+                    let key = o.thresholds.iter().find_map(|(k, v)| {
+                        let mut one = serde_json::to_value(self).ok()?;
+                        *one.get_mut(k)? = v.clone();
+                        serde_json::from_value::<AuditConfig>(one)
+                            .is_err()
+                            .then_some(k)
+                    });
+                    return Err(match key {
+                        Some(k) => format!("thresholds.{k}: {e}"),
+                        None => format!("thresholds: {e}"),
+                    });
+                }
+            }
         };
         for d in &o.disabled {
             if !cfg.disabled_checks.contains(d) {
