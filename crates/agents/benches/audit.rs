@@ -1,6 +1,7 @@
-//! Crawl-and-audit throughput: a generated 1,000-page site on 127.0.0.1, crawled at
-//! concurrency 16 and audited. `cargo bench -p seo-agents --bench audit` prints pages/s and
-//! the peak resident memory.
+//! Crawl-and-audit throughput: a generated site (10,000 pages unless `BENCH_PAGES` says
+//! otherwise) on 127.0.0.1, crawled at concurrency 16 (images checked within the resource
+//! budget) and audited with the whole catalogue. `cargo bench -p seo-agents --bench audit`
+//! prints pages/s and the peak resident memory.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,17 +15,29 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use seo_agents::auditor::{AuditConfig, TechnicalSeoAuditor};
 use seo_crawler::{CrawlConfig, crawl};
 
-const PAGES: usize = 1000;
+/// Pages of the generated site.
+fn pages() -> usize {
+    std::env::var("BENCH_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
 
 /// Page n links to the next 10 pages (so the site is reachable breadth-first) and back home.
 async fn page(req: HttpRequest) -> HttpResponse {
+    if req.path() == "/logo.png" {
+        return HttpResponse::Ok()
+            .content_type("image/png")
+            .body(vec![0u8; 2048]);
+    }
+    let total = pages();
     let n: usize = req.path().trim_start_matches("/p").parse().unwrap_or(0);
     let links: String = (1..=10)
         .map(|k| {
             format!(
                 "<a href=\"/p{}\">page {}</a> ",
-                (n * 10 + k) % PAGES,
-                (n * 10 + k) % PAGES
+                (n * 10 + k) % total,
+                (n * 10 + k) % total
             )
         })
         .collect();
@@ -34,7 +47,7 @@ async fn page(req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
         "<!doctype html><html lang=\"en\"><head><title>Page {n} of the benchmark site</title>\
          <meta name=\"description\" content=\"Benchmark page number {n}, generated for the crawler benchmark run.\">\
-         <link rel=\"canonical\" href=\"/p{n}\"></head><body><h1>Page {n}</h1><p>{words}</p>{links}<a href=\"/\">home</a></body></html>"
+         <link rel=\"canonical\" href=\"/p{n}\"></head><body><h1>Page {n}</h1><p>{words}</p>{links}<a href=\"/\">home</a><img src=\"/logo.png\" alt=\"logo\" width=\"10\" height=\"10\"></body></html>"
     ))
 }
 
@@ -62,7 +75,7 @@ async fn main() {
     tokio::spawn(srv);
     let before = peak_rss_kib();
     let cfg = CrawlConfig {
-        max_pages: PAGES,
+        max_pages: pages(),
         max_depth: 10,
         concurrency: 16,
         allow_private: true,

@@ -626,6 +626,7 @@ pub mod shapes {
     page!(UserPage, User);
     page!(LeadPage, Lead);
     page!(ProposalPage, Proposal);
+    page!(AuditPage, seo_domain::Audit);
 
     /// `GET /api/leads/{id}/history`.
     #[derive(Debug, Serialize, ToSchema)]
@@ -671,5 +672,80 @@ pub mod shapes {
     pub struct Status {
         /// e.g. `healthy`, `degraded`, `ready`, `alive`, `logged_out`.
         status: String,
+    }
+}
+
+/// A JSON Schema for values shaped like `v` (a threshold's default): integers are
+/// non-negative and bounded, lists of numbers keep their length (fixed-size bounds), lists
+/// of pairs are tuples.
+fn shape_of(v: &Value) -> Value {
+    use serde_json::json;
+    match v {
+        Value::Bool(_) => json!({"type": "boolean"}),
+        Value::Number(n) if n.is_u64() => {
+            json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000_000_000_u64})
+        }
+        Value::Number(_) => json!({"type": "number", "minimum": -1e15, "maximum": 1e15}),
+        Value::String(_) => json!({"type": "string"}),
+        Value::Array(items) => match items.first() {
+            Some(first @ Value::Number(_)) => {
+                json!({"type": "array", "items": shape_of(first), "minItems": items.len(), "maxItems": items.len()})
+            }
+            Some(Value::Array(tuple)) => json!({"type": "array", "items": {
+                "type": "array",
+                "prefixItems": tuple.iter().map(shape_of).collect::<Vec<_>>(),
+                "items": false,
+                "minItems": tuple.len(),
+                "maxItems": tuple.len(),
+            }}),
+            Some(first) => json!({"type": "array", "items": shape_of(first)}),
+            None => json!({"type": "array"}),
+        },
+        Value::Object(_) => json!({"type": "object"}),
+        Value::Null => json!({}),
+    }
+}
+
+/// A campaign's `config.audit` (the audit overrides) as the service checks it: known check
+/// ids, the three severities, and the catalogue's threshold keys with values of their shape.
+pub fn constrain_campaign_config(v: &mut Value) {
+    use serde_json::json;
+    let ids: Vec<&str> = seo_agents::auditor::catalogue()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let defaults = serde_json::to_value(seo_agents::AuditConfig::default()).unwrap_or_default();
+    let mut thresholds = serde_json::Map::new();
+    for key in seo_agents::auditor::threshold_keys() {
+        let mut shape = shape_of(defaults.get(key).unwrap_or(&Value::Null));
+        if key == "near_duplicate_similarity" {
+            shape = json!({"type": "number", "minimum": 0, "maximum": 1});
+        }
+        thresholds.insert(key.to_string(), shape);
+    }
+    let audit = json!({
+        "type": "object",
+        "description": "Audit overrides for this campaign's audits: checks switched off, severities, thresholds (GET /api/audit/checks lists the ids and threshold keys)",
+        "additionalProperties": false,
+        "properties": {
+            "disabled": {"type": "array", "items": {"type": "string", "enum": ids}},
+            "severity": {
+                "type": "object",
+                "propertyNames": {"enum": ids},
+                "additionalProperties": {"type": "string", "enum": seo_agents::auditor::SEVERITIES},
+            },
+            "thresholds": {"type": "object", "properties": thresholds, "additionalProperties": false},
+        },
+    });
+    for schema in ["CampaignInput", "CampaignPatch"] {
+        if let Some(config) = v
+            .pointer_mut(&format!("/components/schemas/{schema}/properties/config"))
+            .and_then(Value::as_object_mut)
+        {
+            let props = config.entry("properties").or_insert_with(|| json!({}));
+            if let Some(p) = props.as_object_mut() {
+                p.insert("audit".into(), audit.clone());
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use seo_auth::Permission;
-use seo_domain::{Audit, AuditDetail, AuditDiff, PageRequest};
+use seo_domain::{AuditDetail, AuditDiff, PageRequest};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -83,7 +83,7 @@ pub fn routes(t: &mut Table<'_>) {
         .doc(
             Doc::new("The campaign's stored audits, newest first: scores (weighted and health), grade, band, counts")
                 .query::<ListQuery>()
-                .ok::<Audit>(200),
+                .ok::<crate::openapi::shapes::AuditPage>(200),
         )
         .add(Method::GET, "/api/audits/{id}", read, get)
         .doc(Doc::new("One stored audit with its snapshot (pages and issues)").ok::<AuditDetail>(200))

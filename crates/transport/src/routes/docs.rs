@@ -28,6 +28,7 @@ fn openapi_json() -> &'static str {
         crate::openapi::split_nullable_formats(&mut v);
         crate::openapi::constrain_campaign_lists(&mut v);
         crate::openapi::constrain_fields(&mut v);
+        crate::openapi::constrain_campaign_config(&mut v);
         serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
     })
 }
