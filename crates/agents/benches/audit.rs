@@ -84,6 +84,7 @@ async fn main() {
     let start = Instant::now();
     let report = crawl(&base, &cfg).await.unwrap();
     let crawl_secs = start.elapsed().as_secs_f64();
+    let after_crawl = peak_rss_kib();
     let audit = TechnicalSeoAuditor::new(AuditConfig::default()).audit(&report, None);
     let secs = start.elapsed().as_secs_f64();
     println!(
@@ -98,10 +99,11 @@ async fn main() {
         .filter(|p| p.status == Some(200))
         .count();
     println!(
-        "crawled and audited {} pages ({ok} ok) in {secs:.2} s: {:.0} pages/s; peak RSS {:.1} MiB (before crawl {:.1} MiB; server in-process)",
+        "crawled and audited {} pages ({ok} ok) in {secs:.2} s: {:.0} pages/s; peak RSS {:.1} MiB (before crawl {:.1} MiB, after crawl {:.1} MiB; server in-process)",
         report.pages.len(),
         report.pages.len() as f64 / secs,
         peak_rss_kib() as f64 / 1024.0,
-        before as f64 / 1024.0
+        before as f64 / 1024.0,
+        after_crawl as f64 / 1024.0
     );
 }

@@ -197,6 +197,10 @@ pub fn extract_capped(html: &str, base: &Url, max_links: usize, max_images: usiz
     page_security(&doc, base, &mut f);
     structure(&doc, base, max_images, &mut f);
     f.html_bytes = html.len();
+    // Thousands of pages are held until the audit: no spare capacity.
+    f.links.shrink_to_fit();
+    f.images.shrink_to_fit();
+    f.headings.shrink_to_fit();
     f.has_doctype = html
         .trim_start_matches('\u{feff}')
         .trim_start()

@@ -89,6 +89,23 @@ impl Default for CrawlConfig {
     }
 }
 
+/// The response headers a crawl keeps (what the audit reads); the others are dropped so a
+/// 10,000-page crawl does not hold every `Date` and `Set-Cookie`.
+pub const KEPT_HEADERS: [&str; 12] = [
+    "content-type",
+    "content-encoding",
+    "content-length",
+    "content-security-policy",
+    "link",
+    "location",
+    "strict-transport-security",
+    "x-content-type-options",
+    "x-robots-tag",
+    "x-frame-options",
+    "referrer-policy",
+    "cache-control",
+];
+
 /// One redirect hop.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hop {
@@ -109,7 +126,7 @@ pub struct Page {
     pub status: Option<u16>,
     /// Redirect hops before the final response.
     pub redirects: Vec<Hop>,
-    /// Response headers (lower-case names).
+    /// Response headers the audit reads ([`KEPT_HEADERS`], lower-case names).
     pub headers: BTreeMap<String, String>,
     /// Bytes of body read.
     pub bytes: usize,
@@ -318,6 +335,7 @@ impl Crawl {
         let headers = res
             .headers()
             .iter()
+            .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
             .map(|(k, v)| {
                 (
                     k.as_str().to_lowercase(),
@@ -693,7 +711,9 @@ impl Crawl {
 /// Fetches the frontier breadth-first, `concurrency` at a time, queueing each page's links.
 async fn fetch_pages(crawl: &Arc<Crawl>, frontier: &mut Frontier) -> Vec<Page> {
     let cfg = &crawl.cfg;
-    let mut pages = Vec::new();
+    // Reserved once: growing by doubling would copy every page held so far (and briefly hold
+    // both copies); untouched capacity costs address space, not memory.
+    let mut pages = Vec::with_capacity(cfg.max_pages.min(100_000));
     let mut running = FuturesUnordered::new();
     loop {
         while running.len() < cfg.concurrency.max(1) && pages.len() + running.len() < cfg.max_pages

@@ -117,8 +117,15 @@ impl Reporting {
             .map(|(s, n)| format!("{n} {s}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let health = match (
+            out.get("health_score").and_then(Value::as_f64),
+            out.get("health_band").and_then(Value::as_str),
+        ) {
+            (Some(h), Some(b)) => format!(", health {h} ({b})"),
+            _ => String::new(),
+        };
         let summary = format!(
-            "Audit report for {site}: score {}/100 ({grade}); {} issue type(s){}.",
+            "Audit report for {site}: score {}/100 ({grade}){health}; {} issue type(s){}.",
             score.map_or_else(|| "—".to_string(), |s| format!("{s}")),
             issues.len(),
             if counts.is_empty() {
@@ -135,6 +142,12 @@ impl Reporting {
         extra.insert("issues_by_severity".into(), json!(by_severity));
         extra.insert("top_issues".into(), json!(top));
         extra.insert("issues_total".into(), json!(issues.len()));
+        // Audits stored before the health score have none; then it is not shown.
+        for k in ["health_score", "health_band", "health", "diff", "audit_id"] {
+            if let Some(v) = out.get(k) {
+                extra.insert(k.into(), v.clone());
+            }
+        }
         extra.insert(
             "crawl".into(),
             out.get("crawl").cloned().unwrap_or(Value::Null),

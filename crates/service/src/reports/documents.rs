@@ -220,6 +220,54 @@ pub(super) fn kpi(client: &str, out: &Value, brand: &Brand) -> Report {
     }
 }
 
+/// What changed since the campaign's previous audit, when the audit carries a diff.
+fn changes(blocks: &mut Vec<Block>, diff: &Value) {
+    if !diff.is_object() {
+        return;
+    }
+    blocks.push(Block::Heading("Since the previous audit".into()));
+    let score = |k: &str| {
+        format!(
+            "{} → {} ({:+})",
+            text(&diff[k]["from"]),
+            text(&diff[k]["to"]),
+            diff[k]["change"].as_f64().unwrap_or(0.0)
+        )
+    };
+    blocks.push(Block::Text(format!(
+        "Audit score {}; health score {}. Pages added: {}; removed: {}; status changes: {}.",
+        score("audit_score"),
+        score("health_score"),
+        diff["pages_added"].as_array().map_or(0, Vec::len),
+        diff["pages_removed"].as_array().map_or(0, Vec::len),
+        diff["status_changes"].as_array().map_or(0, Vec::len),
+    )));
+    let mut t = Table::new(&["change", "issue", "severity", "pages"], &[3]);
+    for (label, key, tone) in [
+        ("new", "new_issues", Tone::Error),
+        ("fixed", "fixed_issues", Tone::Good),
+    ] {
+        for i in diff[key].as_array().into_iter().flatten() {
+            let pages = if i["site_wide"].as_bool() == Some(true) {
+                "site-wide".to_string()
+            } else {
+                i["pages"].as_array().map_or(0, Vec::len).to_string()
+            };
+            t.rows.push(vec![
+                Cell::toned(label.to_string(), tone),
+                Cell::plain(text(&i["check"])),
+                Cell::plain(text(&i["severity"])),
+                Cell::plain(pages),
+            ]);
+        }
+    }
+    if t.rows.is_empty() {
+        blocks.push(Block::Text("No issue appeared or was fixed.".into()));
+    } else {
+        blocks.push(Block::Table(t));
+    }
+}
+
 /// A client-ready audit report (`audit_report`).
 pub(super) fn audit(client: &str, out: &Value, brand: &Brand) -> Report {
     let mut subtitle = vec![format!(
@@ -288,6 +336,7 @@ pub(super) fn audit(client: &str, out: &Value, brand: &Brand) -> Report {
     } else {
         blocks.push(Block::Table(issues));
     }
+    changes(&mut blocks, &out["diff"]);
     tail_lists(&mut blocks, out);
     Report {
         title: format!("Technical audit: {client}"),
