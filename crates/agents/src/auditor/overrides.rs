@@ -151,7 +151,10 @@ mod tests {
                 json!({"thresholds": {"weights": []}}),
                 "unknown key 'weights'",
             ),
-            (json!({"thresholds": {"title_len": "long"}}), "thresholds:"),
+            (
+                json!({"thresholds": {"title_len": "long"}}),
+                "thresholds.title_len:",
+            ),
             (json!({"whatever": 1}), "unknown field"),
         ] {
             let e = AuditOverrides::parse(&bad, &base).unwrap_err();
