@@ -734,9 +734,17 @@ async fn fetch_pages(crawl: &Arc<Crawl>, frontier: &mut Frontier) -> Vec<Page> {
             frontier.push(u, page.depth, &crawl.robots);
         }
         if let Some(f) = &page.facts {
-            // Links past max_depth are counted as not crawled by `push`.
-            for l in &f.links {
-                if let Ok(u) = Url::parse(&l.url) {
+            // Links past max_depth are counted as not crawled by `push`. Canonical and
+            // hreflang targets are fetched too, so one pointing at a missing page is seen
+            // even when nothing links to it.
+            let targets = f
+                .links
+                .iter()
+                .map(|l| l.url.as_str())
+                .chain(f.canonicals.iter().map(String::as_str))
+                .chain(f.hreflang.iter().map(|(_, u)| u.as_str()));
+            for t in targets {
+                if let Ok(u) = Url::parse(t) {
                     frontier.push(u, page.depth + 1, &crawl.robots);
                 }
             }

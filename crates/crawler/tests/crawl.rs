@@ -321,3 +321,65 @@ async fn ttfb_is_at_least_the_server_delay() {
     assert!(home.ttfb_ms >= 150.0, "{}", home.ttfb_ms);
     assert!(home.total_ms >= home.ttfb_ms);
 }
+
+/// Canonical and hreflang targets are fetched even when nothing links to them, images are
+/// HEAD-checked within the budget, and the missing-page probe shows how the site answers an
+/// unknown URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canonical_and_hreflang_targets_resources_and_probes_are_fetched() {
+    let home = html(
+        "<!doctype html><html lang=\"en\"><head><title>Home</title>\
+         <link rel=\"canonical\" href=\"/canonical-target\">\
+         <link rel=\"alternate\" hreflang=\"de\" href=\"BASE_URL/de\"></head>\
+         <body><p>Home</p><img src=\"/logo.png\" alt=\"logo\"><img src=\"/gone.png\" alt=\"gone\"></body></html>",
+    );
+    let s = site(vec![
+        ("/", home),
+        ("/de", good_page("Start", &[])),
+        ("/logo.png", text(200, "image/png", "png")),
+    ])
+    .await;
+    let r = crawl(&format!("{}/", s.base), &cfg()).await.unwrap();
+    let status = |path: &str| {
+        r.pages
+            .iter()
+            .find(|p| p.url == format!("{}{path}", s.base))
+            .map(|p| p.status)
+    };
+    assert_eq!(
+        status("/canonical-target"),
+        Some(Some(404)),
+        "{:?}",
+        r.pages.iter().map(|p| &p.url).collect::<Vec<_>>()
+    );
+    assert_eq!(status("/de"), Some(Some(200)));
+    let res = |path: &str| {
+        r.resources
+            .iter()
+            .find(|x| x.url == format!("{}{path}", s.base))
+            .map(|x| (x.kind, x.status, x.content_type.clone()))
+    };
+    assert_eq!(
+        res("/logo.png"),
+        Some(("image", Some(200), Some("image/png".into())))
+    );
+    assert_eq!(res("/gone.png").map(|x| x.1), Some(Some(404)));
+    assert_eq!(
+        r.probes.missing_page.as_ref().and_then(|p| p.status),
+        Some(404)
+    );
+    assert!(
+        r.probes.http.is_none(),
+        "the site is crawled over http already"
+    );
+    assert!(
+        r.probes.alternate_host.is_none(),
+        "an IP address has no www variant"
+    );
+    // Only the headers an audit reads are kept.
+    assert!(r.pages.iter().all(|p| {
+        p.headers
+            .keys()
+            .all(|k| seo_crawler::KEPT_HEADERS.contains(&k.as_str()))
+    }));
+}

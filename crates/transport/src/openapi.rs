@@ -683,7 +683,8 @@ fn shape_of(v: &Value) -> Value {
     match v {
         Value::Bool(_) => json!({"type": "boolean"}),
         Value::Number(n) if n.is_u64() => {
-            json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000_000_000_u64})
+            // The narrowest integer threshold is a u32 (`max_click_depth`).
+            json!({"type": "integer", "minimum": 0, "maximum": u32::MAX})
         }
         Value::Number(_) => json!({"type": "number", "minimum": -1e15, "maximum": 1e15}),
         Value::String(_) => json!({"type": "string"}),
@@ -724,8 +725,8 @@ pub fn constrain_campaign_config(v: &mut Value) {
         thresholds.insert(key.to_string(), shape);
     }
     let audit = json!({
-        "type": "object",
-        "description": "Audit overrides for this campaign's audits: checks switched off, severities, thresholds (GET /api/audit/checks lists the ids and threshold keys)",
+        "type": ["object", "null"],
+        "description": "Audit overrides (null: none) for this campaign's audits: checks switched off, severities, thresholds (GET /api/audit/checks lists the ids and threshold keys)",
         "additionalProperties": false,
         "properties": {
             "disabled": {"type": "array", "items": {"type": "string", "enum": ids}},
