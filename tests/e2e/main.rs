@@ -15,6 +15,7 @@ mod datasets;
 mod docs;
 mod engine;
 mod health;
+mod list_cache;
 mod malformed;
 mod mcp;
 mod mcp_providers;

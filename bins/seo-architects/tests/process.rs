@@ -228,7 +228,7 @@ fn migrate_applies_and_exits() {
     );
     assert!(db.exists());
     let log = String::from_utf8_lossy(&out.stdout);
-    assert!(log.contains("\"migrations_applied\":7"), "{log}");
+    assert!(log.contains("\"migrations_applied\":8"), "{log}");
     let again = command(dir.path())
         .env("DATABASE_URL", &url)
         .arg("migrate")

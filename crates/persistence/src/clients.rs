@@ -124,6 +124,25 @@ impl Database {
         .await
     }
 
+    /// The version of the clients table: bumped (by a trigger, in the writing transaction)
+    /// by every insert, update and delete, whoever makes it. A page read after seeing
+    /// version `v` is at least as new as `v`.
+    pub async fn clients_version(&self) -> DbResult<i64> {
+        use crate::schema::table_versions as tv;
+        self.run(move |mut conn| async move {
+            let v: Option<i64> = db_run!(conn, c => {
+                tv::table
+                    .find("clients")
+                    .select(tv::version)
+                    .first(c)
+                    .await
+                    .optional()
+            })?;
+            Ok(v.unwrap_or(0))
+        })
+        .await
+    }
+
     /// Clients matching the filter, newest first.
     pub async fn list_clients(
         &self,

@@ -126,6 +126,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    table_versions (name) {
+        name -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     audits (id) {
         id -> Text,
         task_id -> Nullable<Text>,
@@ -272,5 +279,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_versions,
     proposal_decisions,
     disavow_exclusions,
-    audits
+    audits,
+    table_versions
 );

@@ -56,7 +56,7 @@ async fn sqlite_and_postgres_schemas_match() {
     )
     .await
     .unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 7);
+    assert_eq!(db.migrate().await.unwrap(), 8);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations are idempotent");
     let lite = sqlite_columns(&path).await;
     assert!(
@@ -81,7 +81,7 @@ async fn sqlite_and_postgres_schemas_match() {
     )
     .await
     .unwrap();
-    assert_eq!(pdb.migrate().await.unwrap(), 7);
+    assert_eq!(pdb.migrate().await.unwrap(), 8);
     let cols: BTreeSet<(String, String, String)> = diesel::sql_query(format!(
         "SELECT table_name::text AS table_name, column_name::text AS column_name, is_nullable::text AS nullable \
          FROM information_schema.columns WHERE table_schema = '{s}'"

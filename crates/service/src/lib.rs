@@ -24,6 +24,7 @@ pub mod error;
 pub mod events;
 pub mod external;
 pub mod links;
+pub mod list_cache;
 pub mod overview;
 pub mod proposals;
 pub mod records;
@@ -85,6 +86,8 @@ pub struct Service {
     pub workers: Arc<workers::WorkerGauge>,
     /// External data (MCP data providers), when configured.
     pub external: Option<Arc<dyn seo_agents::ExternalData>>,
+    /// Serialised pages of the hot lists, served while their table is unchanged.
+    pub lists: Arc<list_cache::ListCache>,
 }
 
 impl Service {
@@ -107,6 +110,7 @@ impl Service {
             settings: Arc::new(settings),
             workers: Arc::new(workers::WorkerGauge::default()),
             external: None,
+            lists: Arc::new(list_cache::ListCache::default()),
         }
     }
 

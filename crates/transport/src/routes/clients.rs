@@ -59,7 +59,9 @@ async fn list(state: web::Data<AppState>, q: Query<ListQuery>) -> Result<HttpRes
         max_revenue: q.max_revenue,
         q: nonblank(q.q),
     };
-    Ok(HttpResponse::Ok().json(state.list_clients(filter, page).await?))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.list_clients_json(filter, page).await?))
 }
 
 async fn create(
