@@ -130,15 +130,15 @@ impl Database {
     pub async fn clients_version(&self) -> DbResult<i64> {
         use crate::schema::table_versions as tv;
         self.run(move |mut conn| async move {
-            let v: Option<i64> = db_run!(conn, c => {
+            // The sum of the table's slots (one on SQLite, 16 on PostgreSQL).
+            let slots: Vec<i64> = db_run!(conn, c => {
                 tv::table
-                    .find("clients")
+                    .filter(tv::name.eq("clients"))
                     .select(tv::version)
-                    .first(c)
+                    .load(c)
                     .await
-                    .optional()
             })?;
-            Ok(v.unwrap_or(0))
+            Ok(slots.iter().fold(0i64, |a, v| a.wrapping_add(*v)))
         })
         .await
     }

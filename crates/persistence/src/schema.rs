@@ -126,8 +126,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    table_versions (name) {
+    table_versions (name, slot) {
         name -> Text,
+        slot -> Integer,
         version -> BigInt,
     }
 }
