@@ -334,6 +334,7 @@ impl Fx {
             })
             .collect();
         CrawlReport {
+            requested_url: self.start.clone(),
             start_url: self.start.clone(),
             host: url::Url::parse(&self.start)
                 .unwrap()

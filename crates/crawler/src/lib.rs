@@ -24,6 +24,7 @@ use url::Url;
 
 pub use html::{Image, Link, PageFacts};
 pub use net::{check_url_host, is_non_public};
+pub use probe::same_site;
 pub use robots::Robots;
 
 /// Crawl limits and manners.
@@ -231,7 +232,9 @@ impl SiteFile {
 /// Everything a crawl saw.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrawlReport {
-    /// The start URL.
+    /// The URL the crawl was asked for.
+    pub requested_url: String,
+    /// Where it settled (its same-site redirects followed): the crawl's start.
     pub start_url: String,
     /// The host crawled.
     pub host: String,
@@ -770,6 +773,11 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         next_slot: Mutex::new(Instant::now()),
         delay: Duration::from_millis(cfg.per_host_delay_ms),
     };
+    let requested_url = start_url.to_string();
+    // The site is audited where its start URL settles (e.g. http → https, bare → www).
+    let start_url = crawl.settle_start(start_url).await;
+    let host = start_url.host_str().unwrap_or(&host).to_string();
+    crawl.host = host.clone();
     let origin = start_url
         .join("/")
         .map_err(|e| CrawlError::InvalidUrl(e.to_string()))?;
@@ -801,6 +809,7 @@ pub async fn crawl(start: &str, cfg: &CrawlConfig) -> Result<CrawlReport, CrawlE
         .collect();
     pages.sort_by_key(|p| rank.get(p.url.as_str()).copied().unwrap_or(usize::MAX));
     Ok(CrawlReport {
+        requested_url,
         start_url: start_url.to_string(),
         host,
         pages,

@@ -11,7 +11,46 @@ use crate::{Crawl, Page, Probe, Probes, Resource, net};
 /// The path asked for to learn how the site answers a URL that does not exist.
 const MISSING_PATH: &str = "/seo-architects-probe-this-page-does-not-exist";
 
+/// Whether two hosts are one site: equal, or equal once a leading `www.` is dropped.
+pub fn same_site(a: Option<&str>, b: Option<&str>) -> bool {
+    let bare = |h: &str| {
+        let h = h.to_ascii_lowercase();
+        h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => bare(a) == bare(b),
+        _ => false,
+    }
+}
+
 impl Crawl {
+    /// Where the start URL really lives: its redirects followed (up to the crawl's limit)
+    /// while they stay on the same site — another scheme, another path, or the host with
+    /// `www.` added or dropped. `example.com` answering with a redirect to
+    /// `https://www.example.com/` is audited at the latter, not as a one-redirect site.
+    pub(crate) async fn settle_start(&self, start: Url) -> Url {
+        let mut current = start.clone();
+        for _ in 0..self.cfg.max_redirects {
+            let Ok(f) = self.get(&current).await else {
+                break;
+            };
+            if !(300..400).contains(&f.status) {
+                break;
+            }
+            let Some(next) = f.headers.get("location").and_then(|l| current.join(l).ok()) else {
+                break;
+            };
+            if !matches!(next.scheme(), "http" | "https")
+                || !same_site(start.host_str(), next.host_str())
+                || next == current
+            {
+                break;
+            }
+            current = next;
+        }
+        current
+    }
+
     /// One GET, no redirect followed: its status and absolute `Location`.
     async fn probe(&self, url: Url) -> Probe {
         let (status, location) = match self.get(&url).await {
@@ -167,5 +206,19 @@ impl Crawl {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_site_is_the_host_with_or_without_www() {
+        use super::same_site;
+        assert!(same_site(Some("example.com"), Some("www.example.com")));
+        assert!(same_site(Some("WWW.Example.com"), Some("example.com")));
+        assert!(same_site(Some("a.test"), Some("a.test")));
+        assert!(!same_site(Some("example.com"), Some("shop.example.com")));
+        assert!(!same_site(Some("example.com"), Some("example.org")));
+        assert!(!same_site(Some("example.com"), None));
     }
 }

@@ -383,3 +383,26 @@ async fn canonical_and_hreflang_targets_resources_and_probes_are_fetched() {
             .all(|k| seo_crawler::KEPT_HEADERS.contains(&k.as_str()))
     }));
 }
+
+/// A start URL that redirects within the site is followed before the crawl: the site is
+/// crawled where it settles, and the report says what was asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crawl_starts_where_the_start_url_settles() {
+    let s = site(vec![
+        ("/", redirect(301, "/home")),
+        ("/home", good_page("Home", &["/about"])),
+        ("/about", good_page("About", &["/home"])),
+    ])
+    .await;
+    let r = crawl(&format!("{}/", s.base), &cfg()).await.unwrap();
+    assert_eq!(r.requested_url, format!("{}/", s.base));
+    assert_eq!(r.start_url, format!("{}/home", s.base));
+    assert_eq!(r.pages[0].url, format!("{}/home", s.base));
+    assert_eq!(r.pages[0].depth, 0);
+    assert!(
+        r.pages.iter().all(|p| !p.is_redirect()),
+        "{:?}",
+        r.pages.iter().map(|p| &p.url).collect::<Vec<_>>()
+    );
+    assert_eq!(r.pages.len(), 2);
+}

@@ -287,7 +287,7 @@ impl TechnicalSeoAuditor {
         extra.insert(
             "crawl".into(),
             json!({
-                "start_url": report.start_url, "host": report.host, "pages_crawled": report.pages.len(), "pages_ok": ok,
+                "requested_url": report.requested_url, "start_url": report.start_url, "host": report.host, "pages_crawled": report.pages.len(), "pages_ok": ok,
                 "not_crawled": report.not_crawled, "blocked_by_robots": report.blocked_by_robots.len(),
                 "robots_txt": report.robots_txt.status, "sitemap_urls": report.sitemap_urls.len(),
                 "llms_txt": report.llms_txt.status, "elapsed_ms": report.elapsed_ms.round(),
