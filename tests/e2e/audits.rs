@@ -293,6 +293,31 @@ async fn two_audits_of_a_changed_site_are_stored_listed_and_compared() {
         .await;
     assert_eq!(s, 200);
     assert_eq!(&on_demand, diff);
+    // The same use-cases through MCP (record tools, `campaigns:read`).
+    let mcp = crate::mcp::connect(&app, &t).await;
+    let call = |name: &'static str, a: Value| {
+        let mcp = &mcp;
+        async move {
+            mcp.call_tool(
+                rmcp::model::CallToolRequestParams::new(name).with_arguments(crate::mcp::args(a)),
+            )
+            .await
+            .unwrap()
+            .structured_content
+            .unwrap()
+        }
+    };
+    let listed = call("list_audits", json!({"campaign_id": cid})).await;
+    assert_eq!(listed["total"], 2);
+    let by_mcp = call(
+        "audit_diff",
+        json!({"id": id2, "against": first["audit_id"]}),
+    )
+    .await;
+    assert_eq!(&by_mcp, diff);
+    let one = call("get_audit", json!({"id": id2})).await;
+    assert_eq!(one["snapshot"], full["snapshot"]);
+    mcp.cancel().await.unwrap();
     // Bad comparisons are refused clearly.
     let (s, e) = app
         .send(Method::GET, &format!("/api/audits/{id2}/diff"), &t, None)

@@ -13,7 +13,10 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use seo_e2e::{TestApp, spawn_app};
 use serde_json::{Map, Value, json};
 
-async fn connect(app: &TestApp, token: &str) -> RunningService<RoleClient, ClientConfig> {
+pub(crate) async fn connect(
+    app: &TestApp,
+    token: &str,
+) -> RunningService<RoleClient, ClientConfig> {
     let transport = StreamableHttpClientTransport::with_client(
         reqwest::Client::builder().no_proxy().build().unwrap(),
         StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token),
@@ -24,7 +27,7 @@ async fn connect(app: &TestApp, token: &str) -> RunningService<RoleClient, Clien
         .expect("MCP initialize")
 }
 
-fn args(v: Value) -> Map<String, Value> {
+pub(crate) fn args(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
 
@@ -115,6 +118,9 @@ async fn every_task_type_is_a_tool_and_a_call_equals_the_rest_result() {
         "get_campaign",
         "list_tasks",
         "get_task",
+        "list_audits",
+        "get_audit",
+        "audit_diff",
     ] {
         assert!(names.iter().any(|n| n == record), "{record}");
     }

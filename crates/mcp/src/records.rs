@@ -59,6 +59,12 @@ pub enum RecordTool {
     ListTasks,
     /// `get_task`.
     GetTask,
+    /// `list_audits`.
+    ListAudits,
+    /// `get_audit`.
+    GetAudit,
+    /// `audit_diff`.
+    AuditDiff,
 }
 
 fn paging() -> [(&'static str, Value); 2] {
@@ -99,13 +105,16 @@ fn id_schema(what: &str) -> Map<String, Value> {
 
 impl RecordTool {
     /// Every record tool.
-    pub const ALL: [RecordTool; 6] = [
+    pub const ALL: [RecordTool; 9] = [
         RecordTool::ListClients,
         RecordTool::GetClient,
         RecordTool::ListCampaigns,
         RecordTool::GetCampaign,
         RecordTool::ListTasks,
         RecordTool::GetTask,
+        RecordTool::ListAudits,
+        RecordTool::GetAudit,
+        RecordTool::AuditDiff,
     ];
 
     /// The tool name.
@@ -117,6 +126,9 @@ impl RecordTool {
             RecordTool::GetCampaign => "get_campaign",
             RecordTool::ListTasks => "list_tasks",
             RecordTool::GetTask => "get_task",
+            RecordTool::ListAudits => "list_audits",
+            RecordTool::GetAudit => "get_audit",
+            RecordTool::AuditDiff => "audit_diff",
         }
     }
 
@@ -135,6 +147,15 @@ impl RecordTool {
                 "List tasks, newest first (filters: status, agent_id, campaign_id)."
             }
             RecordTool::GetTask => "One task by id, with its input, status, output or error.",
+            RecordTool::ListAudits => {
+                "A campaign's stored technical audits, newest first: audit and health scores, grade, band, issue counts."
+            }
+            RecordTool::GetAudit => {
+                "One stored audit with its snapshot: every crawled URL and every failed check with its pages."
+            }
+            RecordTool::AuditDiff => {
+                "What changed from audit `against` to audit `id`: new and fixed issues, pages added and removed, status and score changes."
+            }
         }
     }
 
@@ -142,7 +163,11 @@ impl RecordTool {
     pub fn permission(self) -> Permission {
         match self {
             RecordTool::ListClients | RecordTool::GetClient => Permission::ClientsRead,
-            RecordTool::ListCampaigns | RecordTool::GetCampaign => Permission::CampaignsRead,
+            RecordTool::ListCampaigns
+            | RecordTool::GetCampaign
+            | RecordTool::ListAudits
+            | RecordTool::GetAudit
+            | RecordTool::AuditDiff => Permission::CampaignsRead,
             RecordTool::ListTasks | RecordTool::GetTask => Permission::TasksRead,
         }
     }
@@ -181,6 +206,28 @@ impl RecordTool {
                 p.push(("campaign_id", json!({"type": "string", "format": "uuid"})));
                 object(p, &[])
             }
+            RecordTool::ListAudits => {
+                let mut p = paging().to_vec();
+                p.push((
+                    "campaign_id",
+                    json!({"type": "string", "format": "uuid", "description": "The campaign."}),
+                ));
+                object(p, &["campaign_id"])
+            }
+            RecordTool::GetAudit => id_schema("audit"),
+            RecordTool::AuditDiff => object(
+                vec![
+                    (
+                        "id",
+                        json!({"type": "string", "format": "uuid", "description": "The (later) audit."}),
+                    ),
+                    (
+                        "against",
+                        json!({"type": "string", "format": "uuid", "description": "The audit to compare with."}),
+                    ),
+                ],
+                &["id", "against"],
+            ),
             RecordTool::GetClient => id_schema("client"),
             RecordTool::GetCampaign => id_schema("campaign"),
             RecordTool::GetTask => id_schema("task"),
@@ -334,6 +381,55 @@ async fn run(
         RecordTool::GetTask => {
             let id = id()?;
             one("task", id, &service.task(id).await.map_err(fail)?)
+        }
+        RecordTool::ListAudits => {
+            let campaign =
+                uuid_arg(args, "campaign_id")?.ok_or_else(|| bad("campaign_id", "is required"))?;
+            listing(
+                "audits",
+                service
+                    .campaign_audits(campaign, page_request(args)?)
+                    .await
+                    .map_err(fail)?,
+            )
+        }
+        RecordTool::GetAudit => {
+            let id = id()?;
+            let a = service.audit(id).await.map_err(fail)?;
+            let mut r = CallToolResult::structured(json!(a));
+            r.content.insert(
+                0,
+                ContentBlock::text(format!(
+                    "audit {id} of {}: score {}, health {} ({}), {} URL(s), {} failed check(s)",
+                    a.audit.summary.url,
+                    a.audit.summary.audit_score,
+                    a.audit.summary.health_score,
+                    a.audit.summary.health_band,
+                    a.snapshot.pages.len(),
+                    a.snapshot.issues.len()
+                )),
+            );
+            r
+        }
+        RecordTool::AuditDiff => {
+            let id = id()?;
+            let against =
+                uuid_arg(args, "against")?.ok_or_else(|| bad("against", "is required"))?;
+            let d = service.audit_diff(id, against).await.map_err(fail)?;
+            let mut r = CallToolResult::structured(json!(d));
+            r.content.insert(
+                0,
+                ContentBlock::text(format!(
+                    "audit {id} against {against}: {} new issue(s), {} fixed, {} page(s) added, {} removed, {} status change(s); health {:+}",
+                    d.new_issues.len(),
+                    d.fixed_issues.len(),
+                    d.pages_added.len(),
+                    d.pages_removed.len(),
+                    d.status_changes.len(),
+                    d.health_score.change
+                )),
+            );
+            r
         }
     })
 }
