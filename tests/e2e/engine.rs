@@ -138,6 +138,7 @@ async fn a_task_runs_on_its_agent_and_reports_in_order() {
 /// An agent that works until cancelled (noticing when its run is dropped).
 struct Slow {
     dropped: Arc<AtomicBool>,
+    started: Arc<AtomicBool>,
 }
 
 struct DropFlag(Arc<AtomicBool>);
@@ -183,6 +184,7 @@ impl Agent for Slow {
     }
     async fn run(&self, _: &str, _: &Value, ctx: &TaskContext) -> Result<AgentOutput, AgentError> {
         let _flag = DropFlag(self.dropped.clone());
+        self.started.store(true, Ordering::SeqCst);
         ctx.report(50);
         for _ in 0..600 {
             ctx.checkpoint()?;
@@ -241,6 +243,8 @@ impl Agent for Flaky {
 struct Rig {
     state: seo_transport::AppState,
     dropped: Arc<AtomicBool>,
+    /// The slow agent's run has begun (a task is `running` from its claim, a moment before).
+    started: Arc<AtomicBool>,
     calls: Arc<AtomicU32>,
     _app: seo_e2e::TestApp,
 }
@@ -248,11 +252,15 @@ struct Rig {
 async fn rig(fail_first: u32) -> (Rig, Engine) {
     let app = spawn_with(|c| c.workers = 0).await;
     let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
     let calls = Arc::new(AtomicU32::new(0));
-    let (d, c) = (dropped.clone(), calls.clone());
+    let (d, st, c) = (dropped.clone(), started.clone(), calls.clone());
     let manager = AgentManager::new(move || {
         vec![
-            Arc::new(Slow { dropped: d.clone() }) as Arc<dyn Agent>,
+            Arc::new(Slow {
+                dropped: d.clone(),
+                started: st.clone(),
+            }) as Arc<dyn Agent>,
             Arc::new(Flaky {
                 calls: c.clone(),
                 fail_first,
@@ -273,6 +281,7 @@ async fn rig(fail_first: u32) -> (Rig, Engine) {
         Rig {
             state,
             dropped,
+            started,
             calls,
             _app: app,
         },
@@ -399,6 +408,15 @@ async fn shutdown_hands_running_tasks_back() {
         t.status == TaskStatus::Running
     })
     .await;
+    // Wait for the agent itself to be running (the claim comes a moment before).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !rig.started.load(Ordering::SeqCst) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     engine.shutdown().await;
     let t = rig.state.db.get_task(id).await.unwrap();
     assert_eq!(
