@@ -1538,9 +1538,6 @@ const CASES: &[(&str, Mutate, &str, Option<Mutate>)] = &[
     (
         "no_https",
         |f| {
-            for p in &mut f.pages {
-                p.path = p.path.clone();
-            }
             f.start = "http://example.com/".into();
             f.probes.http = None
         },

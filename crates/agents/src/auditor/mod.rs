@@ -9,7 +9,9 @@ mod config;
 mod overrides;
 mod report;
 
-pub use checks::{CheckInfo, Scope, catalogue, severity_of_impact, threshold_keys, thresholds};
+pub use checks::{
+    CheckInfo, Scope, catalogue, severity_of_impact, threshold_keys, thresholds, thresholds_in,
+};
 pub use config::{AuditConfig, VitalLimits, VitalsConfig};
 pub use overrides::{AuditOverrides, SEVERITIES};
 pub use report::summary_of;
@@ -164,6 +166,7 @@ impl TechnicalSeoAuditor {
     /// info; the original level as `impact`), scope, the configuration keys it reads with
     /// their values, whether the operator disabled it, why and how to fix.
     pub fn checks(&self) -> Vec<serde_json::Value> {
+        let all = serde_json::to_value(&self.config).unwrap_or_default();
         catalogue()
             .into_iter()
             .map(|c| {
@@ -172,7 +175,7 @@ impl TechnicalSeoAuditor {
                     .severity
                     .get(c.id)
                     .map_or(c.severity, String::as_str);
-                let th: serde_json::Map<String, Value> = thresholds(c.id, &self.config)
+                let th: serde_json::Map<String, Value> = thresholds_in(c.id, &all)
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
                     .collect();

@@ -451,7 +451,8 @@ pub(super) const CHECKS: &[Check] = &[
         "url_space",
         C,
         "medium",
-        |p, _| parsed(p).is_some_and(|u| u.path().contains("%20") || u.path().contains('+')),
+        // `+` is a literal plus in a path (a space only in a query): `%20` is the space.
+        |p, _| parsed(p).is_some_and(|u| u.path().contains("%20")),
         "spaces in URLs break when shared and are encoded inconsistently",
         "replace spaces with hyphens",
     ),

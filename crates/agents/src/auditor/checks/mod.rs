@@ -345,11 +345,9 @@ fn rows() -> impl Iterator<Item = &'static Check> {
         .chain(site::CHECKS)
 }
 
-/// The configuration keys a check's rule reads (`[agents.technical_seo_auditor]`) with their
-/// values in `cfg`.
-pub fn thresholds(id: &str, cfg: &AuditConfig) -> Vec<(&'static str, serde_json::Value)> {
-    use serde_json::json;
-    let keys: &[&'static str] = match id {
+/// The configuration keys (`[agents.technical_seo_auditor]`) a check's rule reads.
+fn keys_of(id: &str) -> &'static [&'static str] {
+    match id {
         "title_too_short" | "title_too_long" => &["title_len"],
         "description_too_short" | "description_too_long" => &["description_len"],
         "thin_content" => &["thin_words"],
@@ -368,25 +366,30 @@ pub fn thresholds(id: &str, cfg: &AuditConfig) -> Vec<(&'static str, serde_json:
         "near_duplicate" => &["near_duplicate_similarity"],
         "soft_404" => &["soft_404_phrases"],
         "sitemap_too_large" => &["max_sitemap_urls", "max_sitemap_bytes"],
-        "yandex_verification_missing" | "robots_host_directive" | "clean_param_missing" => {
-            &["yandex_market_tlds"]
-        }
+        "yandex_verification_missing" | "clean_param_missing" => &["yandex_market_tlds"],
         id if id.starts_with("schema_") && id.ends_with("_incomplete") => &["schema_required"],
         _ => &[],
-    };
-    let all = serde_json::to_value(cfg).unwrap_or_default();
-    keys.iter()
-        .map(|k| (*k, all.get(*k).cloned().unwrap_or(json!(null))))
+    }
+}
+
+/// The configuration keys a check's rule reads with their values in `cfg`.
+pub fn thresholds(id: &str, cfg: &AuditConfig) -> Vec<(&'static str, serde_json::Value)> {
+    thresholds_in(id, &serde_json::to_value(cfg).unwrap_or_default())
+}
+
+/// [`thresholds`] from the configuration already serialised (`all`): the catalogue listing
+/// serialises it once, not once per check.
+pub fn thresholds_in(id: &str, all: &serde_json::Value) -> Vec<(&'static str, serde_json::Value)> {
+    keys_of(id)
+        .iter()
+        .map(|k| (*k, all.get(*k).cloned().unwrap_or(serde_json::Value::Null)))
         .collect()
 }
 
 /// Every threshold key any check reads (what a campaign's `config.audit.thresholds` may
 /// set).
 pub fn threshold_keys() -> Vec<&'static str> {
-    let cfg = AuditConfig::default();
-    let mut keys: Vec<&'static str> = rows()
-        .flat_map(|c| thresholds(c.id, &cfg).into_iter().map(|(k, _)| k))
-        .collect();
+    let mut keys: Vec<&'static str> = rows().flat_map(|c| keys_of(c.id).iter().copied()).collect();
     keys.sort_unstable();
     keys.dedup();
     keys
