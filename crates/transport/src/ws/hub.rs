@@ -1,20 +1,85 @@
 //! The hub: every live connection, sharded by the thread that runs it, with its channels,
 //! its bounded outbox and the fan-out of one encoded message to all of them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_ws::CloseCode;
 use bytestring::ByteString;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
-use super::{CHANNELS, WsConfig};
+use super::{CHANNELS, OUTBOX, WsConfig};
 
+/// What a connection is asked to write.
 pub(super) enum Out {
     /// Shared, reference-counted text: a broadcast is encoded once for every connection.
     Text(ByteString),
+    /// A close frame: the last thing written.
     Close(CloseCode, std::borrow::Cow<'static, str>),
+}
+
+/// One connection's outbox: what the hub and the connection itself queued for the socket,
+/// written by the connection's task in order.
+///
+/// An empty outbox holds no allocation (a queue that was drained is handed over whole), so an
+/// idle socket costs only this struct; at most [`OUTBOX`] messages wait in it, beyond which the
+/// connection counts as too slow and is kicked.
+#[derive(Default)]
+pub(super) struct Outbox {
+    queue: Mutex<Queue>,
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Out>,
+    kicked: bool,
+}
+
+/// The outbox is full (or its connection was kicked): the message was not queued.
+#[derive(Debug)]
+pub(super) struct Full;
+
+impl Outbox {
+    /// Queues `out` and wakes the connection; refused when [`OUTBOX`] messages already wait.
+    pub(super) fn push(&self, out: Out) -> Result<(), Full> {
+        let mut q = lock(&self.queue);
+        if q.kicked || q.items.len() >= OUTBOX {
+            return Err(Full);
+        }
+        q.items.push_back(out);
+        drop(q);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Marks the connection too slow and wakes it: it stops writing and closes.
+    pub(super) fn kick(&self) {
+        lock(&self.queue).kicked = true;
+        self.wake.notify_one();
+    }
+
+    /// Everything queued so far (the queue is left empty, without capacity), or `None` when
+    /// the connection was kicked.
+    pub(super) fn take(&self) -> Option<VecDeque<Out>> {
+        let mut q = lock(&self.queue);
+        if q.kicked {
+            return None;
+        }
+        Some(std::mem::take(&mut q.items))
+    }
+
+    /// Whether the connection was kicked.
+    pub(super) fn kicked(&self) -> bool {
+        lock(&self.queue).kicked
+    }
+
+    /// Waits until something is queued or the connection is kicked (returns at once when that
+    /// happened since the last wait).
+    pub(super) async fn wait(&self) {
+        self.wake.notified().await;
+    }
 }
 
 /// A set of [`CHANNELS`], one bit each.
@@ -41,9 +106,8 @@ impl Channels {
 }
 
 struct Conn {
-    tx: mpsc::Sender<Out>,
+    outbox: Arc<Outbox>,
     channels: Channels,
-    kicked: Arc<tokio::sync::Notify>,
     /// The token the connection authenticated with.
     claims: Arc<seo_auth::Claims>,
 }
@@ -104,16 +168,14 @@ fn fan_out(conns: &Mutex<HashMap<u64, Conn>>, bit: u8, msg: &ByteString) {
     let mut conns = lock(conns);
     let mut slow = Vec::new();
     for (id, c) in conns.iter() {
-        if c.channels.0 & bit != 0
-            && let Err(mpsc::error::TrySendError::Full(_)) = c.tx.try_send(Out::Text(msg.clone()))
-        {
+        if c.channels.0 & bit != 0 && c.outbox.push(Out::Text(msg.clone())).is_err() {
             slow.push(*id);
         }
     }
     for id in slow {
         if let Some(c) = conns.remove(&id) {
             tracing::warn!(connection = id, "websocket client too slow; disconnected");
-            c.kicked.notify_one();
+            c.outbox.kick();
         }
     }
 }
@@ -122,11 +184,11 @@ fn fan_out(conns: &Mutex<HashMap<u64, Conn>>, bit: u8, msg: &ByteString) {
 fn close_all(conns: &Mutex<HashMap<u64, Conn>>) {
     let mut conns = lock(conns);
     for (_, c) in conns.drain() {
-        if c.tx
-            .try_send(Out::Close(CloseCode::Away, "server shutting down".into()))
+        if c.outbox
+            .push(Out::Close(CloseCode::Away, "server shutting down".into()))
             .is_err()
         {
-            c.kicked.notify_one();
+            c.outbox.kick();
         }
     }
 }
@@ -141,11 +203,11 @@ fn end_sessions(conns: &Mutex<HashMap<u64, Conn>>, ended: &seo_auth::SessionEnde
         .collect();
     for id in gone {
         if let Some(c) = conns.remove(&id)
-            && c.tx
-                .try_send(Out::Close(CloseCode::Policy, ended.reason.clone().into()))
+            && c.outbox
+                .push(Out::Close(CloseCode::Policy, ended.reason.clone().into()))
                 .is_err()
         {
-            c.kicked.notify_one();
+            c.outbox.kick();
         }
     }
 }
@@ -231,19 +293,13 @@ impl Hub {
         shard.conns.clone()
     }
 
-    pub(super) fn register(
-        &self,
-        tx: mpsc::Sender<Out>,
-        kicked: Arc<tokio::sync::Notify>,
-        claims: Arc<seo_auth::Claims>,
-    ) -> u64 {
+    pub(super) fn register(&self, outbox: Arc<Outbox>, claims: Arc<seo_auth::Claims>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.shard()).insert(
             id,
             Conn {
-                tx,
+                outbox,
                 channels: Channels::ALL,
-                kicked,
                 claims,
             },
         );

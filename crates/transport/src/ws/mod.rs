@@ -26,14 +26,13 @@ use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReaso
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use crate::AppState;
 
 pub use feed::start;
 use feed::{agents_status, metrics_update};
 pub use hub::Hub;
-use hub::Out;
+use hub::{Out, Outbox};
 
 /// Channels a client may subscribe to.
 pub const CHANNELS: [&str; 5] = ["metrics", "agents", "tasks", "campaigns", "alerts"];
@@ -101,52 +100,71 @@ pub async fn dashboard_ws(
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
         crate::ApiError::bad_request(format!("not a WebSocket upgrade request: {e}"))
     })?;
-    let mut stream = stream
+    let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME);
-    let state = state.get_ref().clone();
-    let token = q.into_inner().token;
-    actix_web::rt::spawn(async move {
-        let hub = state.ws.clone();
-        // Sockets still authenticating count against their own small cap.
-        if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
-            hub.pending.fetch_sub(1, Ordering::SeqCst);
-            let _ = session
-                .close(Some(CloseReason {
-                    code: CloseCode::Again,
-                    description: Some("too many connections waiting to authenticate".into()),
-                }))
-                .await;
-            return;
-        }
-        let principal = authenticate(&state, &mut stream, token).await;
-        hub.pending.fetch_sub(1, Ordering::SeqCst);
-        let Some(principal) = principal else {
-            let _ = session
-                .close(Some(CloseReason {
-                    code: CloseCode::Policy,
-                    description: Some("authentication required".into()),
-                }))
-                .await;
-            return;
-        };
-        if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
-            hub.count.fetch_sub(1, Ordering::SeqCst);
-            let _ = session
-                .close(Some(CloseReason {
-                    code: CloseCode::Again,
-                    description: Some("too many connections".into()),
-                }))
-                .await;
-            return;
-        }
-        state.metrics.set_ws_connections(hub.connections());
-        run_session(&state, &mut stream, session, principal).await;
-        hub.count.fetch_sub(1, Ordering::SeqCst);
-        state.metrics.set_ws_connections(hub.connections());
-    });
+    // One task per connection, holding only what it needs while it lives (a reference to the
+    // shared state, the socket's two halves, its outbox): memory per socket is what a server
+    // with 10,000 dashboards pays 10,000 times.
+    actix_web::rt::spawn(connection(state, stream, session, q.into_inner().token));
     Ok(response)
+}
+
+/// A connection's life: the authentication, then the session.
+async fn connection(
+    state: web::Data<AppState>,
+    mut stream: AggregatedMessageStream,
+    session: actix_ws::Session,
+    token: Option<String>,
+) {
+    let hub = &state.ws;
+    let patience = hub.config.idle_timeout;
+    // Sockets still authenticating count against their own small cap.
+    if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
+        hub.pending.fetch_sub(1, Ordering::SeqCst);
+        let why = "too many connections waiting to authenticate";
+        close(session, CloseCode::Again, why, patience).await;
+        return;
+    }
+    // Boxed: the authentication's state (a database read) is large and short-lived; inline it
+    // would size the task for the whole life of the connection.
+    let principal = Box::pin(authenticate(&state, &mut stream, token)).await;
+    hub.pending.fetch_sub(1, Ordering::SeqCst);
+    let Some(principal) = principal else {
+        close(
+            session,
+            CloseCode::Policy,
+            "authentication required",
+            patience,
+        )
+        .await;
+        return;
+    };
+    if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
+        hub.count.fetch_sub(1, Ordering::SeqCst);
+        close(session, CloseCode::Again, "too many connections", patience).await;
+        return;
+    }
+    state.metrics.set_ws_connections(hub.connections());
+    run_session(&state, &mut stream, session, principal).await;
+    hub.count.fetch_sub(1, Ordering::SeqCst);
+    state.metrics.set_ws_connections(hub.connections());
+}
+
+/// Sends a close frame after what the socket already holds, giving up when the client has not
+/// read that far within `patience` (the socket is then dropped without one).
+async fn close(
+    session: actix_ws::Session,
+    code: CloseCode,
+    why: impl Into<String>,
+    patience: Duration,
+) {
+    let reason = CloseReason {
+        code,
+        description: Some(why.into()),
+    };
+    let _ = tokio::time::timeout(patience, session.close(Some(reason))).await;
 }
 
 async fn authenticate(
@@ -174,92 +192,129 @@ async fn authenticate(
     state.auth.authenticate(&token).await.ok()
 }
 
+/// The first message of a session.
+fn initial_message(state: &AppState, user: &seo_domain::User) -> String {
+    json!({
+        "type": "initial",
+        "timestamp": now(),
+        "data": {
+            "server_time": now(),
+            "agents_count": state.agents.ids().len(),
+            "user": {"id": user.id, "username": user.username, "role": user.role},
+            "subscribed_channels": CHANNELS,
+        }
+    })
+    .to_string()
+}
+
+/// How a session's loop ended.
+enum End {
+    /// The socket is gone, or a close frame from the outbox was written.
+    Done,
+    /// Too slow: its outbox overflowed, or a write stalled past the idle timeout.
+    Kicked,
+    /// The server ends it: what is queued is written, then this close frame.
+    Close(CloseCode, &'static str),
+    /// The client closed: its close frame is answered with the same code.
+    Answer(Option<CloseReason>),
+}
+
+/// What writing a batch of the outbox came to.
+enum Flow {
+    Continue,
+    Closed,
+    Kicked,
+}
+
+/// Writes `batch` in order. A write that waits (the client is not reading) gives up when the
+/// connection is kicked meanwhile or after `patience`.
+async fn deliver(
+    session: &mut actix_ws::Session,
+    outbox: &Outbox,
+    batch: std::collections::VecDeque<Out>,
+    patience: Duration,
+) -> Flow {
+    for out in batch {
+        match out {
+            Out::Text(text) => {
+                let written = tokio::select! {
+                    biased;
+                    r = session.text(text) => r.is_ok(),
+                    () = stalled(outbox, patience) => return Flow::Kicked,
+                };
+                if !written {
+                    return Flow::Closed;
+                }
+            }
+            Out::Close(code, why) => {
+                close(session.clone(), code, why, patience).await;
+                return Flow::Closed;
+            }
+        }
+    }
+    Flow::Continue
+}
+
+/// Completes when the connection is kicked or after `patience`, whichever comes first.
+async fn stalled(outbox: &Outbox, patience: Duration) {
+    let deadline = tokio::time::sleep(patience);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            () = &mut deadline => return,
+            () = outbox.wait() => if outbox.kicked() { return },
+        }
+    }
+}
+
 async fn run_session(
     state: &AppState,
     stream: &mut AggregatedMessageStream,
     mut session: actix_ws::Session,
     principal: seo_auth::Principal,
 ) {
-    let hub = state.ws.clone();
-    let (tx, mut rx) = mpsc::channel::<Out>(OUTBOX);
-    let kicked = Arc::new(tokio::sync::Notify::new());
-    let claims = Arc::new(principal.claims.clone());
-    let id = hub.register(tx.clone(), kicked.clone(), claims.clone());
+    let hub = &state.ws;
+    let patience = hub.config.idle_timeout;
+    let outbox = Arc::new(Outbox::default());
+    let claims = Arc::new(principal.claims);
+    let id = hub.register(outbox.clone(), claims.clone());
+    let _ = outbox.push(Out::Text(initial_message(state, &principal.user).into()));
+    drop(principal.user);
     // The token's remaining life: the connection ends with it.
     let expires = tokio::time::sleep(claims.remaining(chrono::Utc::now().timestamp()));
     tokio::pin!(expires);
-    // The writer: the only task that writes to the socket.
-    let mut writer_session = session.clone();
-    let mut writer = actix_web::rt::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            match out {
-                Out::Text(t) => {
-                    if writer_session.text(t).await.is_err() {
-                        return;
-                    }
-                }
-                Out::Close(code, why) => {
-                    let _ = writer_session
-                        .close(Some(CloseReason {
-                            code,
-                            description: Some(why.into_owned()),
-                        }))
-                        .await;
-                    return;
-                }
-            }
-        }
-        // The hub dropped this connection (too slow).
-        let _ = writer_session
-            .close(Some(CloseReason {
-                code: CloseCode::Policy,
-                description: Some("too slow".into()),
-            }))
-            .await;
-    });
-    let initial = json!({
-        "type": "initial",
-        "timestamp": now(),
-        "data": {
-            "server_time": now(),
-            "agents_count": state.agents.ids().len(),
-            "user": {"id": principal.user.id, "username": principal.user.username, "role": principal.user.role},
-            "subscribed_channels": CHANNELS,
-        }
-    });
-    let _ = tx.try_send(Out::Text(initial.to_string().into()));
+    drop(claims);
     let mut last_seen = Instant::now();
     let mut ping = tokio::time::interval(hub.config.ping_interval);
     ping.tick().await;
-    let mut kicked_out = false;
-    let mut writer_done = false;
-    loop {
+    let end = 'session: loop {
         tokio::select! {
-            () = kicked.notified() => {
-                kicked_out = true;
-                break;
-            }
-            () = &mut expires => {
-                let _ = tx.try_send(Out::Close(CloseCode::Policy, "token expired".into()));
-                break;
-            }
-            // The writer ended: it sent a close (an ended session, shutdown) or the socket
-            // is gone. Nothing more will reach this client.
-            _ = &mut writer => {
-                writer_done = true;
-                break;
-            }
-            _ = ping.tick() => {
-                if last_seen.elapsed() > hub.config.idle_timeout {
-                    let _ = tx.try_send(Out::Close(CloseCode::Policy, "idle".into()));
-                    break;
+            () = outbox.wait() => {
+                // Drain until empty: a wait inside `deliver` may have taken the wake-up of
+                // what was queued meanwhile.
+                loop {
+                    let Some(batch) = outbox.take() else { break 'session End::Kicked };
+                    if batch.is_empty() {
+                        break;
+                    }
+                    match deliver(&mut session, &outbox, batch, patience).await {
+                        Flow::Continue => {}
+                        Flow::Closed => break 'session End::Done,
+                        Flow::Kicked => break 'session End::Kicked,
+                    }
                 }
-                if session.ping(b"").await.is_err() {
-                    break;
+            }
+            () = &mut expires => break End::Close(CloseCode::Policy, "token expired"),
+            _ = ping.tick() => {
+                if last_seen.elapsed() > patience {
+                    break End::Close(CloseCode::Policy, "idle");
+                }
+                if !matches!(tokio::time::timeout(patience, session.ping(b"")).await, Ok(Ok(()))) {
+                    break End::Done;
                 }
             }
             msg = stream.next() => {
-                let Some(msg) = msg else { break };
+                let Some(msg) = msg else { break End::Done };
                 last_seen = Instant::now();
                 match msg {
                     Ok(AggregatedMessage::Text(text)) => {
@@ -269,45 +324,47 @@ async fn run_session(
                                 text.len()
                             )))
                         } else {
-                            handle_client_message(state, id, &text).await
+                            // Boxed for the same reason as the authentication.
+                            Box::pin(handle_client_message(state, id, &text)).await
                         };
                         if let Some(r) = reply
-                            && tx.try_send(Out::Text(r.into())).is_err()
+                            && outbox.push(Out::Text(r.into())).is_err()
                         {
-                            break;
+                            break End::Kicked;
                         }
                     }
                     Ok(AggregatedMessage::Ping(p)) => {
-                        let _ = session.pong(&p).await;
+                        let _ = tokio::time::timeout(patience, session.pong(&p)).await;
                     }
                     Ok(AggregatedMessage::Pong(_)) => {}
                     Ok(AggregatedMessage::Binary(_)) => {
-                        let _ = tx.try_send(Out::Close(CloseCode::Unsupported, "binary frames are not accepted".into()));
-                        break;
+                        break End::Close(CloseCode::Unsupported, "binary frames are not accepted");
                     }
-                    Ok(AggregatedMessage::Close(_)) => break,
-                    Err(e) => {
-                        let code = close_code_for(&e);
-                        let _ = tx.try_send(Out::Close(code, "frame refused".into()));
-                        break;
-                    }
+                    Ok(AggregatedMessage::Close(reason)) => break End::Answer(reason),
+                    Err(e) => break End::Close(close_code_for(&e), "frame refused"),
                 }
             }
         }
-    }
+    };
     hub.unregister(id);
-    drop(tx);
-    if kicked_out {
-        // The writer may be stuck on a full socket: stop it and close from here.
-        writer.abort();
-        let _ = session
-            .close(Some(CloseReason {
-                code: CloseCode::Policy,
-                description: Some("too slow".into()),
-            }))
-            .await;
-    } else if !writer_done {
-        let _ = (&mut writer).await;
+    match end {
+        End::Done => {}
+        End::Kicked => close(session, CloseCode::Policy, "too slow", patience).await,
+        End::Answer(reason) => {
+            let _ = tokio::time::timeout(patience, session.close(reason)).await;
+        }
+        End::Close(code, why) => {
+            // What was queued before the decision is still written, then the close.
+            if let Some(batch) = outbox.take()
+                && !matches!(
+                    deliver(&mut session, &outbox, batch, patience).await,
+                    Flow::Continue
+                )
+            {
+                return;
+            }
+            close(session, code, why, patience).await;
+        }
     }
 }
 
