@@ -112,44 +112,57 @@ pub async fn dashboard_ws(
 }
 
 /// A connection's life: the authentication, then the session.
-async fn connection(
+///
+/// An `async move` block rather than an `async fn`: the latter copies its arguments into
+/// locals, so the stream would be held twice for the life of the connection.
+fn connection(
     state: web::Data<AppState>,
     mut stream: AggregatedMessageStream,
     session: actix_ws::Session,
     token: Option<String>,
-) {
-    let hub = &state.ws;
-    let patience = hub.config.idle_timeout;
-    // Sockets still authenticating count against their own small cap.
-    if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
-        hub.pending.fetch_sub(1, Ordering::SeqCst);
-        let why = "too many connections waiting to authenticate";
-        close(session, CloseCode::Again, why, patience).await;
-        return;
-    }
-    // Boxed: the authentication's state (a database read) is large and short-lived; inline it
-    // would size the task for the whole life of the connection.
-    let principal = Box::pin(authenticate(&state, &mut stream, token)).await;
-    hub.pending.fetch_sub(1, Ordering::SeqCst);
-    let Some(principal) = principal else {
-        close(
-            session,
-            CloseCode::Policy,
-            "authentication required",
-            patience,
-        )
+) -> impl Future<Output = ()> {
+    async move {
+        let hub = &state.ws;
+        let patience = hub.config.idle_timeout;
+        // Sockets still authenticating count against their own small cap.
+        if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
+            hub.pending.fetch_sub(1, Ordering::SeqCst);
+            let why = "too many connections waiting to authenticate";
+            close(session, CloseCode::Again, why, patience).await;
+            return;
+        }
+        // Boxed: the authentication's state (a database read) is large and short-lived; inline it
+        // would size the task for the whole life of the connection.
+        // Only what the session needs is kept: the first message and the token's claims.
+        let signed_in = Box::pin(async {
+            let p = authenticate(&state, &mut stream, token).await?;
+            Some((initial_message(&state, &p.user), Arc::new(p.claims)))
+        })
         .await;
-        return;
-    };
-    if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
+        hub.pending.fetch_sub(1, Ordering::SeqCst);
+        let (initial, claims) = match signed_in {
+            Some(signed_in) => signed_in,
+            None => {
+                close(
+                    session,
+                    CloseCode::Policy,
+                    "authentication required",
+                    patience,
+                )
+                .await;
+                return;
+            }
+        };
+        if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
+            hub.count.fetch_sub(1, Ordering::SeqCst);
+            close(session, CloseCode::Again, "too many connections", patience).await;
+            return;
+        }
+        state.metrics.set_ws_connections(hub.connections());
+        run_session(&state, &mut stream, session, initial, claims).await;
         hub.count.fetch_sub(1, Ordering::SeqCst);
-        close(session, CloseCode::Again, "too many connections", patience).await;
-        return;
+        state.metrics.set_ws_connections(hub.connections());
     }
-    state.metrics.set_ws_connections(hub.connections());
-    run_session(&state, &mut stream, session, principal).await;
-    hub.count.fetch_sub(1, Ordering::SeqCst);
-    state.metrics.set_ws_connections(hub.connections());
 }
 
 /// Sends a close frame after what the socket already holds, giving up when the client has not
@@ -267,103 +280,108 @@ async fn stalled(outbox: &Outbox, patience: Duration) {
     }
 }
 
-async fn run_session(
+/// The session of an authenticated socket.
+///
+/// What it keeps across its waits is the whole per-socket cost of the task, so the larger,
+/// short-lived steps (writing a batch, a close, a ping, a client message) run boxed.
+fn run_session(
     state: &AppState,
     stream: &mut AggregatedMessageStream,
     mut session: actix_ws::Session,
-    principal: seo_auth::Principal,
-) {
-    let hub = &state.ws;
-    let patience = hub.config.idle_timeout;
-    let outbox = Arc::new(Outbox::default());
-    let claims = Arc::new(principal.claims);
-    let id = hub.register(outbox.clone(), claims.clone());
-    let _ = outbox.push(Out::Text(initial_message(state, &principal.user).into()));
-    drop(principal.user);
-    // The token's remaining life: the connection ends with it.
-    let expires = tokio::time::sleep(claims.remaining(chrono::Utc::now().timestamp()));
-    tokio::pin!(expires);
-    drop(claims);
-    let mut last_seen = Instant::now();
-    let mut ping = tokio::time::interval(hub.config.ping_interval);
-    ping.tick().await;
-    let end = 'session: loop {
-        tokio::select! {
-            () = outbox.wait() => {
-                // Drain until empty: a wait inside `deliver` may have taken the wake-up of
-                // what was queued meanwhile.
-                loop {
-                    let Some(batch) = outbox.take() else { break 'session End::Kicked };
-                    if batch.is_empty() {
-                        break;
-                    }
-                    match deliver(&mut session, &outbox, batch, patience).await {
-                        Flow::Continue => {}
-                        Flow::Closed => break 'session End::Done,
-                        Flow::Kicked => break 'session End::Kicked,
-                    }
-                }
-            }
-            () = &mut expires => break End::Close(CloseCode::Policy, "token expired"),
-            _ = ping.tick() => {
-                if last_seen.elapsed() > patience {
-                    break End::Close(CloseCode::Policy, "idle");
-                }
-                if !matches!(tokio::time::timeout(patience, session.ping(b"")).await, Ok(Ok(()))) {
-                    break End::Done;
-                }
-            }
-            msg = stream.next() => {
-                let Some(msg) = msg else { break End::Done };
-                last_seen = Instant::now();
-                match msg {
-                    Ok(AggregatedMessage::Text(text)) => {
-                        let reply = if text.len() > MAX_MESSAGE {
-                            Some(error_msg(&format!(
-                                "message too large: {} bytes, the limit is {MAX_MESSAGE}",
-                                text.len()
-                            )))
-                        } else {
-                            // Boxed for the same reason as the authentication.
-                            Box::pin(handle_client_message(state, id, &text)).await
-                        };
-                        if let Some(r) = reply
-                            && outbox.push(Out::Text(r.into())).is_err()
-                        {
-                            break End::Kicked;
+    initial: String,
+    claims: Arc<seo_auth::Claims>,
+) -> impl Future<Output = ()> {
+    async move {
+        let hub = &state.ws;
+        let patience = hub.config.idle_timeout;
+        let outbox = Arc::new(Outbox::default());
+        // The token's remaining life: the connection ends with it.
+        let expires = tokio::time::sleep(claims.remaining(chrono::Utc::now().timestamp()));
+        tokio::pin!(expires);
+        let id = hub.register(outbox.clone(), claims);
+        let _ = outbox.push(Out::Text(initial.into()));
+        let mut last_seen = Instant::now();
+        let mut ping = tokio::time::interval(hub.config.ping_interval);
+        ping.tick().await;
+        let end = 'session: loop {
+            tokio::select! {
+                () = outbox.wait() => {
+                    // Drain until empty: a wait inside `deliver` may have taken the wake-up of
+                    // what was queued meanwhile.
+                    loop {
+                        let Some(batch) = outbox.take() else { break 'session End::Kicked };
+                        if batch.is_empty() {
+                            break;
+                        }
+                        match Box::pin(deliver(&mut session, &outbox, batch, patience)).await {
+                            Flow::Continue => {}
+                            Flow::Closed => break 'session End::Done,
+                            Flow::Kicked => break 'session End::Kicked,
                         }
                     }
-                    Ok(AggregatedMessage::Ping(p)) => {
-                        let _ = tokio::time::timeout(patience, session.pong(&p)).await;
+                }
+                () = &mut expires => break End::Close(CloseCode::Policy, "token expired"),
+                _ = ping.tick() => {
+                    if last_seen.elapsed() > patience {
+                        break End::Close(CloseCode::Policy, "idle");
                     }
-                    Ok(AggregatedMessage::Pong(_)) => {}
-                    Ok(AggregatedMessage::Binary(_)) => {
-                        break End::Close(CloseCode::Unsupported, "binary frames are not accepted");
+                    let ping = Box::pin(tokio::time::timeout(patience, session.ping(b"")));
+                    if !matches!(ping.await, Ok(Ok(()))) {
+                        break End::Done;
                     }
-                    Ok(AggregatedMessage::Close(reason)) => break End::Answer(reason),
-                    Err(e) => break End::Close(close_code_for(&e), "frame refused"),
+                }
+                msg = stream.next() => {
+                    let Some(msg) = msg else { break End::Done };
+                    last_seen = Instant::now();
+                    match msg {
+                        Ok(AggregatedMessage::Text(text)) => {
+                            let reply = if text.len() > MAX_MESSAGE {
+                                Some(error_msg(&format!(
+                                    "message too large: {} bytes, the limit is {MAX_MESSAGE}",
+                                    text.len()
+                                )))
+                            } else {
+                                // Boxed for the same reason as the authentication.
+                                Box::pin(handle_client_message(state, id, &text)).await
+                            };
+                            if let Some(r) = reply
+                                && outbox.push(Out::Text(r.into())).is_err()
+                            {
+                                break End::Kicked;
+                            }
+                        }
+                        Ok(AggregatedMessage::Ping(p)) => {
+                            let _ = Box::pin(tokio::time::timeout(patience, session.pong(&p))).await;
+                        }
+                        Ok(AggregatedMessage::Pong(_)) => {}
+                        Ok(AggregatedMessage::Binary(_)) => {
+                            break End::Close(CloseCode::Unsupported, "binary frames are not accepted");
+                        }
+                        Ok(AggregatedMessage::Close(reason)) => break End::Answer(reason),
+                        Err(e) => break End::Close(close_code_for(&e), "frame refused"),
+                    }
                 }
             }
-        }
-    };
-    hub.unregister(id);
-    match end {
-        End::Done => {}
-        End::Kicked => close(session, CloseCode::Policy, "too slow", patience).await,
-        End::Answer(reason) => {
-            let _ = tokio::time::timeout(patience, session.close(reason)).await;
-        }
-        End::Close(code, why) => {
-            // What was queued before the decision is still written, then the close.
-            if let Some(batch) = outbox.take()
-                && !matches!(
-                    deliver(&mut session, &outbox, batch, patience).await,
-                    Flow::Continue
-                )
-            {
-                return;
+        };
+        hub.unregister(id);
+        match end {
+            End::Done => {}
+            End::Kicked => Box::pin(close(session, CloseCode::Policy, "too slow", patience)).await,
+            End::Answer(reason) => {
+                let _ = Box::pin(tokio::time::timeout(patience, session.close(reason))).await;
             }
-            close(session, code, why, patience).await;
+            End::Close(code, why) => {
+                // What was queued before the decision is still written, then the close.
+                if let Some(batch) = outbox.take()
+                    && !matches!(
+                        Box::pin(deliver(&mut session, &outbox, batch, patience)).await,
+                        Flow::Continue
+                    )
+                {
+                    return;
+                }
+                Box::pin(close(session, code, why, patience)).await;
+            }
         }
     }
 }
