@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP benchmark of the client list and create endpoints (wrk, 64 connections, 2 threads).
+# HTTP benchmark of the deep health check and the client list and create endpoints (wrk, 64 connections, 2 threads).
 # Usage: scripts/bench-http.sh [DATABASE_URL]   (default: a fresh SQLite file)
 # Needs: cargo build --release -p seo-architects && cargo build --release -p seo-transport --examples;
 #        apt-get install wrk
@@ -31,6 +31,8 @@ run() { # label, extra wrk args...
 }
 echo "backend: ${DB%%://*}   idle RSS: $(rss $pid)"
 run "GET /health/live (baseline: no database, no auth)" "http://127.0.0.1:$PORT/health/live"
+run "GET /health (deep: database, kv, queue, agents; cached HEALTH_CACHE_MS)" "http://127.0.0.1:$PORT/health"
+run "GET /health as admin (deep, with instance and pool details)" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/health"
 run "GET /api/clients?size=50 (full stack, authenticated)" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/clients?size=50"
 if [ -x "$BARE" ]; then
   PORT=$BARE_PORT $BARE > "$work/bare.log" 2>&1 &

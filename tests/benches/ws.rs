@@ -229,6 +229,8 @@ async fn main() {
         all.extend(delays);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // After the traffic: what the sockets keep once their messages went out.
+    let after_rounds = rss_kib(me);
     let _ = child.kill();
     let _ = child.wait();
     all.sort_by(f64::total_cmp);
@@ -240,6 +242,11 @@ async fn main() {
         after as f64 / 1024.0,
         after.saturating_sub(before) as f64 / n as f64,
         client_rss as f64 / 1024.0,
+    );
+    println!(
+        "after the broadcasts: server RSS {:.1} MiB ({:.1} KiB per connection)",
+        after_rounds as f64 / 1024.0,
+        after_rounds.saturating_sub(before) as f64 / n as f64,
     );
     println!(
         "delivery over {} broadcasts × {n}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \

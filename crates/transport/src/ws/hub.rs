@@ -138,7 +138,7 @@ const FANOUT_QUEUE: usize = 4096;
 ///
 /// Connections are kept per actix worker thread (a shard). A broadcast is handed once to each
 /// shard's fan-out task, which runs on that worker and queues the message (one shared,
-/// reference-counted buffer) to each of its connections: waking a connection's writer is then
+/// reference-counted buffer) to each of its connections: waking a connection's task is then
 /// a same-thread wake, not a cross-thread one, so a broadcast to 10,000 clients costs a
 /// handful of thread wake-ups rather than 10,000.
 pub struct Hub {

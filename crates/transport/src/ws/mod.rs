@@ -1,9 +1,9 @@
 //! `WS /ws/dashboard`: the live dashboard feed.
 //!
 //! A connection authenticates with `?token=` or a first message `{"type":"auth","token":…}`
-//! within 5 s (else close 1008). Each connection has a bounded outbox drained by its own
-//! writer; the hub never waits on a client: a full outbox gets the connection closed, so a
-//! slow client cannot stall the others. Task events come from the kv channel (Redis when
+//! within 5 s (else close 1008). Each connection is one task with a bounded outbox it writes
+//! to the socket itself; the hub never waits on a client: a full outbox gets the connection
+//! closed, so a slow client cannot stall the others. Task events come from the kv channel (Redis when
 //! configured, so events from every instance reach every client); `metrics_update` is pushed
 //! every interval to `metrics` subscribers. The server pings every 30 s and drops a connection
 //! silent for 90 s. `WS_MAX_CONNECTIONS` caps connections (close 1013 beyond it); sockets
@@ -131,9 +131,9 @@ fn connection(
             close(session, CloseCode::Again, why, patience).await;
             return;
         }
-        // Boxed: the authentication's state (a database read) is large and short-lived; inline it
-        // would size the task for the whole life of the connection.
-        // Only what the session needs is kept: the first message and the token's claims.
+        // Boxed: the authentication's state (a database read) is large and short-lived; inline
+        // it would size the task for the whole life of the connection. Only what the session
+        // needs is kept: the first message and the token's claims.
         let signed_in = Box::pin(async {
             let p = authenticate(&state, &mut stream, token).await?;
             Some((initial_message(&state, &p.user), Arc::new(p.claims)))
