@@ -349,3 +349,31 @@ async fn an_event_on_one_instance_reaches_a_client_on_another() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_close_is_answered_with_its_code_and_the_socket_is_released() {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let mut ws = connect(&app, &format!("?token={t}")).await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "initial");
+    assert_eq!(app.running.state.ws.connections(), 1);
+    ws.send(Message::Close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bye".into(),
+    })))
+    .await
+    .unwrap();
+    // The server echoes the code (RFC 6455 §5.5.1), not a close of its own.
+    assert_eq!(next(&mut ws).await, Err(1000));
+    // The hub lets the connection go.
+    let released = async {
+        while app.running.state.ws.connections() != 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), released)
+        .await
+        .expect("the connection is released");
+}

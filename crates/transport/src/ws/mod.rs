@@ -115,6 +115,10 @@ pub async fn dashboard_ws(
 ///
 /// An `async move` block rather than an `async fn`: the latter copies its arguments into
 /// locals, so the stream would be held twice for the life of the connection.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice for the socket's life"
+)]
 fn connection(
     state: web::Data<AppState>,
     mut stream: AggregatedMessageStream,
@@ -284,6 +288,10 @@ async fn stalled(outbox: &Outbox, patience: Duration) {
 ///
 /// What it keeps across its waits is the whole per-socket cost of the task, so the larger,
 /// short-lived steps (writing a batch, a close, a ping, a client message) run boxed.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice for the socket's life"
+)]
 fn run_session(
     state: &AppState,
     stream: &mut AggregatedMessageStream,
