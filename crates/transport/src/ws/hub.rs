@@ -293,7 +293,13 @@ impl Hub {
         shard.conns.clone()
     }
 
-    pub(super) fn register(&self, outbox: Arc<Outbox>, claims: Arc<seo_auth::Claims>) -> u64 {
+    /// Adds a connection; it leaves the hub when the returned registration is dropped (also
+    /// when its task is dropped or unwinds).
+    pub(super) fn register(
+        &self,
+        outbox: Arc<Outbox>,
+        claims: Arc<seo_auth::Claims>,
+    ) -> Registration<'_> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.shard()).insert(
             id,
@@ -303,11 +309,21 @@ impl Hub {
                 claims,
             },
         );
-        id
+        Registration { hub: self, id }
     }
 
-    pub(super) fn unregister(&self, id: u64) {
+    fn unregister(&self, id: u64) {
         lock(&self.shard()).remove(&id);
+    }
+
+    /// Takes a place in `counter` (the hub's `pending` or `count`) unless `limit` are taken;
+    /// the place is given back when the slot is dropped, however the connection ends.
+    pub(super) fn take_slot(counter: &AtomicUsize, limit: usize) -> Option<Slot<'_>> {
+        if counter.fetch_add(1, Ordering::SeqCst) >= limit {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Slot(counter))
     }
 
     pub(super) fn set_channels(&self, id: u64, add: &[String], remove: &[String]) -> Vec<String> {
@@ -323,5 +339,33 @@ impl Hub {
             c.channels.0 &= !bit;
         }
         c.channels.names()
+    }
+}
+
+/// A connection in the hub (see [`Hub::register`]).
+pub(super) struct Registration<'a> {
+    hub: &'a Hub,
+    id: u64,
+}
+
+impl Registration<'_> {
+    /// The connection's id in the hub.
+    pub(super) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.hub.unregister(self.id);
+    }
+}
+
+/// A place taken in one of the hub's counters (see [`Hub::take_slot`]).
+pub(super) struct Slot<'a>(&'a AtomicUsize);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -18,7 +18,6 @@ mod feed;
 mod hub;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -129,12 +128,11 @@ fn connection(
         let hub = &state.ws;
         let patience = hub.config.idle_timeout;
         // Sockets still authenticating count against their own small cap.
-        if hub.pending.fetch_add(1, Ordering::SeqCst) >= hub.config.max_unauthenticated {
-            hub.pending.fetch_sub(1, Ordering::SeqCst);
+        let Some(pending) = Hub::take_slot(&hub.pending, hub.config.max_unauthenticated) else {
             let why = "too many connections waiting to authenticate";
             close(session, CloseCode::Again, why, patience).await;
             return;
-        }
+        };
         // Boxed: the authentication's state (a database read) is large and short-lived; inline
         // it would size the task for the whole life of the connection. Only what the session
         // needs is kept: the first message and the token's claims.
@@ -143,7 +141,7 @@ fn connection(
             Some((initial_message(&state, &p.user), Arc::new(p.claims)))
         })
         .await;
-        hub.pending.fetch_sub(1, Ordering::SeqCst);
+        drop(pending);
         let (initial, claims) = match signed_in {
             Some(signed_in) => signed_in,
             None => {
@@ -157,15 +155,39 @@ fn connection(
                 return;
             }
         };
-        if hub.count.fetch_add(1, Ordering::SeqCst) >= hub.config.max_connections {
-            hub.count.fetch_sub(1, Ordering::SeqCst);
+        let Some(live) = Hub::take_slot(&hub.count, hub.config.max_connections) else {
             close(session, CloseCode::Again, "too many connections", patience).await;
             return;
-        }
-        state.metrics.set_ws_connections(hub.connections());
+        };
+        let _live = Live::new(&state, live);
         run_session(&state, &mut stream, session, initial, claims).await;
-        hub.count.fetch_sub(1, Ordering::SeqCst);
-        state.metrics.set_ws_connections(hub.connections());
+    }
+}
+
+/// A signed-in connection's place in the hub's count, with the `ws_connections` gauge kept
+/// current: set when the session starts and again when the place is given back (also when
+/// the task is dropped or unwinds).
+struct Live<'a> {
+    state: &'a AppState,
+    slot: Option<hub::Slot<'a>>,
+}
+
+impl<'a> Live<'a> {
+    fn new(state: &'a AppState, slot: hub::Slot<'a>) -> Self {
+        state.metrics.set_ws_connections(state.ws.connections());
+        Self {
+            state,
+            slot: Some(slot),
+        }
+    }
+}
+
+impl Drop for Live<'_> {
+    fn drop(&mut self) {
+        drop(self.slot.take());
+        self.state
+            .metrics
+            .set_ws_connections(self.state.ws.connections());
     }
 }
 
@@ -306,7 +328,8 @@ fn run_session(
         // The token's remaining life: the connection ends with it.
         let expires = tokio::time::sleep(claims.remaining(chrono::Utc::now().timestamp()));
         tokio::pin!(expires);
-        let id = hub.register(outbox.clone(), claims);
+        let registration = hub.register(outbox.clone(), claims);
+        let id = registration.id();
         let _ = outbox.push(Out::Text(initial.into()));
         let mut last_seen = Instant::now();
         let mut ping = tokio::time::interval(hub.config.ping_interval);
@@ -371,7 +394,7 @@ fn run_session(
                 }
             }
         };
-        hub.unregister(id);
+        drop(registration);
         match end {
             End::Done => {}
             End::Kicked => Box::pin(close(session, CloseCode::Policy, "too slow", patience)).await,
