@@ -10,7 +10,7 @@ BIN=${1:-target/release/seo-architects}
 PORT=18391
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-(cd "$work" && PORT=$PORT ADMIN_PASSWORD=example-admin-pw LOG_LEVEL=warn "$OLDPWD/$BIN" >"$work/log" 2>&1) &
+(cd "$work" && PORT=$PORT ADMIN_PASSWORD=example-admin-pw LOG_LEVEL=warn exec "$OLDPWD/$BIN" >"$work/log" 2>&1) &
 pid=$!
 until curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready"; do sleep 0.1; done
 base="http://127.0.0.1:$PORT"

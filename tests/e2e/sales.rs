@@ -716,3 +716,36 @@ async fn a_rejected_proposal_fails_its_waiting_run_with_the_reason() {
         assert_eq!(s, 409, "{what} after a rejection");
     }
 }
+
+/// An empty pipeline is zero, not negative zero: the summary never reads "-0", the figures
+/// never carry `-0.0` (an empty `f64` sum is `-0.0` in IEEE arithmetic).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_pipeline_reads_zero_not_minus_zero() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let task = run_agent(
+        &app,
+        &t,
+        "sales_operations_manager",
+        json!({"task_type": "pipeline_analysis", "input": {}}),
+    )
+    .await;
+    let o = &task["output"];
+    assert_eq!(o["leads"], 0, "{o}");
+    assert_eq!(o["open_pipeline_value"], 0.0);
+    let summary = o["summary"].as_str().unwrap();
+    assert!(!summary.contains("-0"), "{summary}");
+    assert!(
+        !o.to_string().contains("-0.0"),
+        "no negative zero anywhere: {o}"
+    );
+    let (_, business) = app
+        .send(
+            Method::GET,
+            "/api/analytics/business?timeframe=7d",
+            &t,
+            None,
+        )
+        .await;
+    assert!(!business.to_string().contains("-0.0"), "{business}");
+}

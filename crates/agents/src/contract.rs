@@ -81,6 +81,44 @@ pub struct AgentOutput {
     pub extra: Map<String, Value>,
 }
 
+impl AgentOutput {
+    /// Writes every `-0` in the output as `0`.
+    ///
+    /// IEEE arithmetic yields a negative zero from an empty `f64` sum (Rust's `Sum` starts at
+    /// `-0.0`) and from rounding a small negative change; a report or an API client should
+    /// never see `-0`. The manager applies this to every result, so each agent need not.
+    pub fn normalise_zeros(&mut self) {
+        fn fix(v: &mut f64) {
+            if *v == 0.0 {
+                *v = 0.0;
+            }
+        }
+        fn walk(v: &mut Value) {
+            match v {
+                Value::Number(n) if n.as_f64() == Some(0.0) && n.is_f64() => {
+                    *v = Value::from(0.0);
+                }
+                Value::Array(items) => items.iter_mut().for_each(walk),
+                Value::Object(map) => map.values_mut().for_each(walk),
+                _ => {}
+            }
+        }
+        if let Some(score) = self.score.as_mut() {
+            fix(score);
+        }
+        for f in &mut self.factors {
+            fix(&mut f.value);
+            if let Some(w) = f.weight.as_mut() {
+                fix(w);
+            }
+            if let Some(c) = f.contribution.as_mut() {
+                fix(c);
+            }
+        }
+        self.extra.values_mut().for_each(walk);
+    }
+}
+
 /// Why an agent could not produce a result.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {

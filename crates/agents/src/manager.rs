@@ -14,6 +14,7 @@ use crate::AgentsConfig;
 use crate::contract::{
     Agent, AgentError, AgentHealth, AgentOutput, TaskContext, TaskTypeSpec, Tier,
 };
+use seo_domain::num::Total;
 
 /// Durations kept per agent for the mean and p95.
 const DURATION_WINDOW: usize = 1000;
@@ -317,6 +318,9 @@ impl AgentManager {
                 Err(AgentError::Panicked(text))
             }
         };
+        if let Ok(out) = &mut result {
+            out.normalise_zeros();
+        }
         if let (Ok(out), Some(llm)) = (&mut result, &self.llm)
             && let Some(text) = llm.narrate(id, out).await
         {
@@ -385,7 +389,7 @@ impl AgentManager {
             .map(|d| d.as_secs_f64() * 1000.0)
             .collect();
         ms.sort_by(f64::total_cmp);
-        let mean = (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / f64_of(ms.len()));
+        let mean = (!ms.is_empty()).then(|| ms.iter().total() / f64_of(ms.len()));
         // Nearest-rank p95.
         let p95 = (!ms.is_empty())
             .then(|| {

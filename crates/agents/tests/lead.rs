@@ -90,12 +90,43 @@ async fn missing_components_are_not_measured_and_weights_renormalise() {
     assert_eq!(out.score, Some(25.94));
     assert_eq!(out.extra["classification"], "mql");
     assert_eq!(out.extra["lead_type"], "smb");
-    // 0.259375 − 0.03·3 risks (no decision maker, small budget, low-expertise industry)
-    assert_eq!(out.extra["close_probability"], 0.1694);
+    assert_eq!(out.extra["measured_weight"], 0.8);
+    // 0.259375 × 0.80 measured − 0.03·3 risks (no decision maker, small budget, low-expertise
+    // industry): what was not measured counts as nothing
+    assert_eq!(out.extra["close_probability"], 0.1175);
     let actions: Vec<&str> = out.recommendations.iter().map(String::as_str).collect();
     assert!(
         !actions.contains(&"Find out the budget"),
         "the budget is known"
+    );
+}
+
+#[tokio::test]
+async fn a_lead_known_by_its_industry_alone_is_not_classed_hot() {
+    let out = qualify(json!({
+        "company_name": "Helios Dental Clinics", "industry": "healthcare", "employee_count": 40
+    }))
+    .await;
+    // The one measured component scores high on its own…
+    assert_eq!(factor(&out, "industry_fit"), 85.0);
+    assert_eq!(out.score, Some(85.0));
+    // …but it is 10 % of the weight: too little to class the lead.
+    assert_eq!(out.extra["measured_weight"], 0.1);
+    assert_eq!(out.extra["classification"], "unqualified");
+    let reason = out.extra["classification_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("only 10 %") && reason.contains("bant"),
+        "{reason}"
+    );
+    let p = out.extra["close_probability"].as_f64().unwrap();
+    assert!(
+        p < 0.2,
+        "close probability {p} rests on 10 % of the evidence"
+    );
+    assert!(
+        out.summary.contains("too little to class"),
+        "{}",
+        out.summary
     );
 }
 

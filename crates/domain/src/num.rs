@@ -112,6 +112,32 @@ where
     opt_num_or_text(de).map(Some)
 }
 
+/// The sum of `f64`s, starting from `+0.0`.
+///
+/// `Iterator::sum` over `f64` starts from `-0.0` (IEEE: the empty sum is negative zero), which
+/// a report would print as `-0`; this one gives `0` for nothing, and the same as `sum`
+/// otherwise.
+///
+/// ```
+/// use seo_domain::num::Total;
+/// assert_eq!(Vec::<f64>::new().iter().total().to_string(), "0");
+/// assert_eq!([1.5, 2.0].iter().total(), 3.5);
+/// ```
+pub trait Total {
+    /// The sum.
+    fn total(self) -> f64;
+}
+
+impl<I> Total for I
+where
+    I: Iterator,
+    I::Item: std::borrow::Borrow<f64>,
+{
+    fn total(self) -> f64 {
+        self.fold(0.0, |acc, v| acc + *std::borrow::Borrow::<f64>::borrow(&v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::error::{ServiceError, ServiceResult};
 use crate::workflows::StartRun;
 use crate::{Service, events};
+use seo_domain::num::Total;
 
 /// `[sales]` of the configuration file: approval gates, proposal validity, and which
 /// qualification classes move a lead to `qualified`.
@@ -440,7 +441,7 @@ impl Service {
             .iter()
             .filter(|p| p.status == ProposalStatus::Accepted && p.updated_at >= since)
             .map(|p| p.annual_value)
-            .sum();
+            .total();
         Ok(f)
     }
 }

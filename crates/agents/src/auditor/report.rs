@@ -11,6 +11,7 @@ use super::checks::{self, Hit};
 use super::config::AuditConfig;
 use super::{CoreWebVitals, TechnicalSeoAuditor};
 use crate::contract::{AgentOutput, Factor, Finding};
+use seo_domain::num::Total;
 use seo_domain::{AuditSnapshot, AuditSummary, SeverityCounts, SnapshotIssue, SnapshotPage};
 
 /// Severities, most severe first (the order findings are reported in).
@@ -68,7 +69,7 @@ fn vitals(cwv: Option<&CoreWebVitals>, cfg: &AuditConfig) -> Result<(f64, Vec<St
     if parts.is_empty() {
         return Err("core_web_vitals (none of lcp_ms, inp_ms, cls given)".into());
     }
-    let mean = parts.iter().map(|(_, p)| p).sum::<f64>() / seo_domain::num::f64_of(parts.len());
+    let mean = parts.iter().map(|(_, p)| p).total() / seo_domain::num::f64_of(parts.len());
     Ok((
         mean,
         parts.iter().map(|(n, p)| format!("{n} {p}")).collect(),
@@ -82,7 +83,7 @@ fn weighted(scores: &Categories, cfg: &AuditConfig) -> (f64, Vec<Factor>) {
         .iter()
         .filter(|(n, _)| scores.contains_key(n))
         .map(|(_, w)| w)
-        .sum();
+        .total();
     let mut factors = Vec::new();
     let mut total = 0.0;
     for (name, w) in &cfg.weights {

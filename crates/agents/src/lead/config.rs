@@ -258,6 +258,10 @@ pub struct LeadConfig {
     pub weights: [f64; 5],
     /// Class thresholds: hot, warm, cold, mql.
     pub classes: [f64; 4],
+    /// Share of the total weight that must be measured for the lead to be classed: below it
+    /// the lead is `unqualified` whatever its score (a score over one component says too
+    /// little), and the reason says what is missing.
+    pub min_measured_weight: f64,
     /// Budget points (of 25) by the lower bound of the stated budget: `(at least, points)`,
     /// highest first. Amounts are in the lead's own currency (defaults: yearly RUB).
     pub budget_tiers: Vec<(f64, f64)>,
@@ -498,6 +502,7 @@ impl Default for LeadConfig {
         Self {
             weights: [0.30, 0.25, 0.20, 0.15, 0.10],
             classes: [80.0, 60.0, 40.0, 20.0],
+            min_measured_weight: 0.5,
             budget_tiers: vec![
                 (10_000_000.0, 25.0),
                 (5_000_000.0, 20.0),

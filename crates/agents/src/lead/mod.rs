@@ -22,6 +22,7 @@ use crate::contract::{
     Agent, AgentError, AgentHealth, AgentOutput, Factor, Finding, ReferenceCase, TaskContext,
     TaskTypeSpec, Tier, parse_input, schema_of,
 };
+use seo_domain::num::Total;
 
 /// The task type.
 pub const QUALIFY: &str = "qualify_lead";
@@ -188,7 +189,7 @@ impl LeadQualification {
                 Err(why) => not_measured.push(why),
             }
         }
-        let measured_weight: f64 = measured.iter().map(|(_, w)| w).sum();
+        let measured_weight: f64 = measured.iter().map(|(_, w)| w).total();
         let mut factors = Vec::new();
         let mut total = 0.0;
         for (c, w) in &measured {
@@ -205,11 +206,40 @@ impl LeadQualification {
         }
         let score = (measured_weight > 0.0).then(|| round2(total));
         let s = score.unwrap_or(0.0);
-        let class = outcome::class(score, cfg);
+        // How much of the evidence the score rests on: a class and a close probability need
+        // more than one component's worth of it.
+        let total_weight: f64 = cfg.weights.iter().total();
+        let measured_share = if total_weight > 0.0 {
+            (measured_weight / total_weight).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let enough = measured_share >= cfg.min_measured_weight;
+        let class = if enough {
+            outcome::class(score, cfg)
+        } else {
+            "unqualified"
+        };
+        let class_reason = if score.is_none() {
+            "nothing to score".to_string()
+        } else if enough {
+            format!(
+                "score {s:.1} against the class thresholds {:?}",
+                cfg.classes
+            )
+        } else {
+            format!(
+                "only {:.0} % of the qualification weight could be measured (at least {:.0} % is needed to class a lead); find out: {}",
+                measured_share * 100.0,
+                cfg.min_measured_weight * 100.0,
+                not_measured.join("; ")
+            )
+        };
         let (lead_type, type_reason) = outcome::lead_type(&f, cfg);
         let swot = outcome::swot(&f, score, &lead.goals, cfg);
         let (deal_value, deal_reason) = outcome::deal_value(&f, lead_type, cfg);
-        let close_probability = round4(outcome::close_probability(s, &swot, cfg));
+        // What was not measured counts as nothing here: less known, never more likely.
+        let close_probability = round4(outcome::close_probability(s * measured_share, &swot, cfg));
         let key_fields = [
             lead.company_size.is_some(),
             f.budget.is_some(),
@@ -244,6 +274,13 @@ impl LeadQualification {
             );
         }
         let summary = match score {
+            Some(sc) if !enough => format!(
+                "{} scores {sc:.1}/100 on the {:.0} % of the qualification weight that was given: too little to class it ({class}); estimated deal value {:.0}, close probability {:.0}%.",
+                lead.company_name.trim(),
+                measured_share * 100.0,
+                deal_value,
+                close_probability * 100.0
+            ),
             Some(sc) => format!(
                 "{} scores {sc:.1}/100 ({class}), a {} lead; estimated deal value {:.0}, close probability {:.0}%.",
                 lead.company_name.trim(),
@@ -259,6 +296,8 @@ impl LeadQualification {
         let mut extra = Map::new();
         extra.insert("lead_score".into(), json!(score));
         extra.insert("classification".into(), json!(class));
+        extra.insert("classification_reason".into(), json!(class_reason));
+        extra.insert("measured_weight".into(), json!(round4(measured_share)));
         extra.insert("lead_type".into(), json!(lead_type));
         extra.insert("lead_type_reason".into(), json!(type_reason));
         extra.insert("estimated_deal_value".into(), json!(round2(deal_value)));

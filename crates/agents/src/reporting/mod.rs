@@ -25,6 +25,7 @@ use crate::contract::{
     parse_input, schema_of,
 };
 use crate::data::{DataKind, ResultQuery};
+use seo_domain::num::Total;
 
 /// The task type of the KPI report.
 pub const KPI_REPORT: &str = "kpi_report";
@@ -486,8 +487,8 @@ impl Reporting {
                         continue;
                     }
                     let n = f64::from(u32::try_from(base.len()).unwrap_or(u32::MAX));
-                    let mean = base.iter().sum::<f64>() / n;
-                    let sigma = (base.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+                    let mean = base.iter().total() / n;
+                    let sigma = (base.iter().map(|v| (v - mean).powi(2)).total() / n).sqrt();
                     if sigma > 0.0 && (x - mean).abs() > cfg.anomaly_sigma * sigma {
                         let z = (x - mean) / sigma;
                         anomalies.push(json!({"metric": name, "date": day, "value": x, "mean": round(mean, 3), "sigma": round(sigma, 3), "z": round(z, 2)}));

@@ -14,6 +14,7 @@ use crate::contract::{
     TaskTypeSpec, Tier, parse_input, schema_of,
 };
 use crate::data::DataKind;
+use seo_domain::num::Total;
 
 /// Task type.
 pub const ASSESS: &str = "enterprise_assessment";
@@ -428,7 +429,7 @@ impl BusinessDevelopmentDirector {
             factors
                 .iter()
                 .filter_map(|f| f.contribution)
-                .sum::<f64>()
+                .total()
                 .min(100.0),
         );
         let rev = revenue.unwrap_or(0.0);

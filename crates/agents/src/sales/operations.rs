@@ -19,6 +19,7 @@ use crate::contract::{
     parse_input, schema_of,
 };
 use crate::data::{DataKind, Pipeline};
+use seo_domain::num::Total;
 
 /// Task type.
 pub const PIPELINE: &str = "pipeline_analysis";
@@ -207,7 +208,7 @@ impl SalesOperationsManager {
         let mut by_stage = Map::new();
         for s in LeadStage::ALL {
             let here: Vec<&&Lead> = cohort.iter().filter(|l| l.stage == s).collect();
-            let value: f64 = here.iter().filter_map(|l| values.get(&l.id)).sum();
+            let value: f64 = here.iter().filter_map(|l| values.get(&l.id)).total();
             by_stage.insert(
                 s.as_str().into(),
                 json!({"count": here.len(), "value": round2(value)}),
@@ -283,17 +284,17 @@ impl SalesOperationsManager {
             .filter(|l| !l.stage.is_closed())
             .filter(|l| input.owner_id.is_none_or(|o| l.owner_id == Some(o)))
             .collect();
-        let open_value: f64 = open.iter().filter_map(|l| values.get(&l.id)).sum();
+        let open_value: f64 = open.iter().filter_map(|l| values.get(&l.id)).total();
         let forecast: f64 = open
             .iter()
             .map(|l| values.get(&l.id).copied().unwrap_or(0.0) * self.prob(l.stage))
-            .sum();
+            .total();
         let unvalued = open.iter().filter(|l| !values.contains_key(&l.id)).count();
         let won_value: f64 = cohort
             .iter()
             .filter(|l| l.stage == LeadStage::Won)
             .filter_map(|l| values.get(&l.id))
-            .sum();
+            .total();
         // Per owner.
         let mut owners: BTreeMap<String, (usize, usize, usize, f64)> = BTreeMap::new();
         for l in &cohort {
@@ -318,8 +319,7 @@ impl SalesOperationsManager {
             .collect();
         let health = (!health_parts.is_empty()).then(|| {
             round2(
-                100.0 * health_parts.iter().sum::<f64>()
-                    / seo_domain::num::f64_of(health_parts.len()),
+                100.0 * health_parts.iter().total() / seo_domain::num::f64_of(health_parts.len()),
             )
         });
         let mut not_measured = Vec::new();

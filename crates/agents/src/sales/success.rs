@@ -17,6 +17,7 @@ use crate::contract::{
     parse_input, schema_of,
 };
 use crate::data::{ClientActivity, DataKind, ResultQuery};
+use seo_domain::num::Total;
 
 /// Task type.
 pub const HEALTH: &str = "client_health";
@@ -303,7 +304,7 @@ impl ClientSuccessManager {
                         .iter()
                         .filter(|(d, _)| *d >= a && *d <= b)
                         .map(|(_, v)| v)
-                        .sum::<f64>()
+                        .total()
                 };
                 let days_prev = f
                     .daily_clicks
@@ -354,7 +355,7 @@ impl ClientSuccessManager {
             )),
             [] => not_measured.push("audit trend (no stored audit)".into()),
         }
-        let total_w: f64 = parts.iter().map(|p| p.2).sum();
+        let total_w: f64 = parts.iter().map(|p| p.2).total();
         let mut factors = Vec::new();
         let mut health = 0.0;
         for (name, v, w, reason) in &parts {

@@ -16,6 +16,7 @@ use crate::contract::{
 };
 use crate::data::{ClientActivity, DataKind, ResultQuery, host_of};
 use crate::sales::round2;
+use seo_domain::num::Total;
 
 /// Task type.
 pub const BACKLOG: &str = "technical_backlog";
@@ -370,7 +371,7 @@ impl Agent for TechnicalSeoOperationsManager {
             }
         };
         let sprints = items.iter().map(|i| i.sprint).max().unwrap_or(0);
-        let effort: f64 = items.iter().map(|i| i.effort).sum();
+        let effort: f64 = items.iter().map(|i| i.effort).total();
         let findings: Vec<Finding> = items
             .iter()
             .filter(|i| i.severity == "critical")

@@ -17,6 +17,7 @@ use crate::contract::{
 };
 use crate::data::{DataKind, ResultQuery, StoredResult, host_of};
 use crate::sales::round2;
+use seo_domain::num::Total;
 
 /// Task type.
 pub const PLAN: &str = "strategic_plan";
@@ -256,7 +257,7 @@ impl ChiefSeoStrategist {
             .iter()
             .filter(|k| scores.iter().any(|(n, _)| *n == k.name))
             .map(|k| k.weight)
-            .sum();
+            .total();
         let mut position = 0.0;
         for (name, v) in &scores {
             let wt = c

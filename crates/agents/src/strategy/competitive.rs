@@ -18,6 +18,7 @@ use crate::contract::{
 };
 use crate::data::{DataKind, ResultQuery, host_of};
 use crate::sales::round2;
+use seo_domain::num::Total;
 
 /// Task type.
 pub const COMPARE: &str = "competitive_analysis";
@@ -237,7 +238,7 @@ impl CompetitiveAnalysis {
             .collect();
         let n = seo_domain::num::f64_of(parts.len());
         let score =
-            (!parts.is_empty()).then(|| round2(100.0 * parts.iter().map(|p| p.1).sum::<f64>() / n));
+            (!parts.is_empty()).then(|| round2(100.0 * parts.iter().map(|p| p.1).total() / n));
         let factors = parts
             .iter()
             .map(|(name, v, why)| Factor {

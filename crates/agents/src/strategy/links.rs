@@ -20,6 +20,7 @@ use crate::contract::{
 };
 use crate::data::{DataKind, host_of};
 use crate::sales::{fold, ratio, round2};
+use seo_domain::num::Total;
 
 /// Task type.
 pub const PROFILE: &str = "link_profile";
@@ -331,7 +332,7 @@ impl LinkBuilding {
             ),
         ];
         let score = (n > 0).then(|| {
-            round2(parts.iter().map(|p| 100.0 * p.1 * p.2).sum::<f64>() / (w_do + w_clean + w_nat))
+            round2(parts.iter().map(|p| 100.0 * p.1 * p.2).total() / (w_do + w_clean + w_nat))
         });
         let factors = parts
             .iter()
@@ -422,7 +423,7 @@ impl LinkBuilding {
                 .zip(&out)
                 .filter(|(_, o)| o.is_empty())
                 .map(|(r, _)| r)
-                .sum();
+                .total();
             let mut next = vec![(1.0 - c.damping) / n + c.damping * dangling / n; pages.len()];
             for (i, o) in out.iter().enumerate() {
                 let share =

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::{Table, needs};
 use crate::extract::Query;
 use crate::{ApiError, AppState};
+use seo_domain::num::Total;
 
 /// A reporting window.
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
@@ -103,7 +104,7 @@ fn system_figures(state: &AppState, tf: Timeframe) -> Value {
     let weighted: f64 = minutes
         .iter()
         .filter_map(|m| m.p50_ms.map(|p| p * f64_of(m.requests)))
-        .sum();
+        .total();
     let s = state.metrics.system();
     json!({
         "timeframe": tf.label(),

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::{ContentFacts, ContentStrategy, PageTopic, QueryFigures, jaccard};
 use crate::contract::{AgentOutput, Factor, Finding};
 use crate::sales::{fold, ratio, round2};
+use seo_domain::num::Total;
 
 impl ContentStrategy {
     /// The plan; pure.
@@ -59,10 +60,10 @@ impl ContentStrategy {
         let mut cannibal = Vec::new();
         let mut missed_total = 0.0;
         for (head, ps, qs) in &clusters {
-            let clicks: f64 = qs.iter().map(|q| q.clicks).sum();
-            let imps: f64 = qs.iter().map(|q| q.impressions).sum();
-            let pos = (imps > 0.0)
-                .then(|| qs.iter().map(|q| q.position * q.impressions).sum::<f64>() / imps);
+            let clicks: f64 = qs.iter().map(|q| q.clicks).total();
+            let imps: f64 = qs.iter().map(|q| q.impressions).total();
+            let pos =
+                (imps > 0.0).then(|| qs.iter().map(|q| q.position * q.impressions).total() / imps);
             let ctr = (imps > 0.0).then(|| clicks / imps);
             let expected = pos.map(|p| self.expected_ctr(p));
             let missed = match (expected, ctr) {
