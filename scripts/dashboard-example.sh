@@ -42,8 +42,7 @@ open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PY
 curl -sf "$base/api/clients/$client/datasets?filename=Dates.csv" "${auth[@]}" -H 'content-type: text/csv' \
     --data-binary "@$work/Dates.csv" >/dev/null
-lead='{"input":{"company_name":"Nordic Garden Supply","industry":"retail","annual_revenue":12000000,"employee_count":85,"budget":60000,"timeline":"this quarter","decision_maker":true,"pain_points":["organic traffic fell 30%"]}}'
-post "/api/agents/lead_qualification/tasks?wait=30" "$lead" >/dev/null
+post "/api/agents/lead_qualification/tasks?wait=30" '{"input":{"company_name":"Helios Dental Clinics","industry":"healthcare","employee_count":40}}' >/dev/null
 post "/api/agents/proposal_generation/tasks?wait=30" "{\"input\":{\"client_id\":\"$client\",\"company_name\":\"Nordic Garden Supply\",\"industry\":\"retail\",\"annual_revenue\":12000000}}" >/dev/null
 post "/api/agents/reporting/tasks?wait=30" "{\"input\":{\"client_id\":\"$client\",\"period_from\":\"2026-10-01\",\"period_to\":\"2026-10-28\"}}" >/dev/null
 "$PY" - "$base" "$PWD/docs/dashboard.png" "$token" "$client" "$campaign" <<'PY'
@@ -80,10 +79,12 @@ try:
     # audit its domain, which this offline machine cannot resolve.)
     post(f"/api/campaigns/{campaign}/cancel")
     post("/api/agents/lead_qualification/tasks?wait=30",
-         {"input": {"company_name": "Helios Dental Clinics", "industry": "healthcare", "employee_count": 40}})
+         {"input": {"company_name": "Nordic Garden Supply", "industry": "E-commerce", "contact_role": "CEO",
+                    "company_size": "50-500", "budget_range": "5m+", "timeline": "ASAP",
+                    "pain_points": ["organic traffic fell 30%", "competitors outrank us"], "goals": ["growth"]}})
     post("/api/agents/reporting/tasks?wait=30",
          {"input": {"client_id": client, "period_from": "2026-10-01", "period_to": "2026-10-28"}})
-    time.sleep(5)  # two metrics updates fill the sparklines
+    time.sleep(6)  # the lead's workflow runs on; two metrics updates fill the sparklines
     driver.save_screenshot(out)
 finally:
     driver.quit()
