@@ -189,7 +189,8 @@ impl ScoreChange {
         Self {
             from,
             to,
-            change: ((to - from) * 10.0).round() / 10.0,
+            // `+ 0.0` turns the `-0` of a tiny drop rounded away into `0`.
+            change: ((to - from) * 10.0).round() / 10.0 + 0.0,
         }
     }
 }

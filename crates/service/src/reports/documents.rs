@@ -172,13 +172,15 @@ pub(super) fn kpi(client: &str, out: &Value, brand: &Brand) -> Report {
     }
 
     let audit = &out["audit"];
-    if let Some(score) = audit["score"].as_f64() {
+    if audit["score"].as_f64().is_some() {
         blocks.push(Block::Heading("Technical audit".into()));
         let mut line = format!("Latest audit score: {}/100", text(&audit["score"]));
-        if let Some(prev) = audit["previous_score"].as_f64() {
+        // The agent's rounded change, not a fresh subtraction (72.3 − 70.1 prints as
+        // 2.1999999999999886).
+        if let Some(change) = audit["change"].as_f64() {
             line.push_str(&format!(
                 " ({:+} since the audit before, {})",
-                score - prev,
+                change,
                 text(&audit["previous_finished_at"])
             ));
         }
@@ -369,7 +371,7 @@ mod tests {
             "daily": [{"date": "2026-10-01", "clicks": 1.0}, {"date": "2026-10-02", "clicks": 3.0}],
             "position_distribution": {"queries": 3, "buckets": [{"label": "1–3", "queries": 2}, {"label": "4–10", "queries": 1}]},
             "top_movers": {"query": {"up": [{"key": "купить", "clicks": 9.0, "previous_clicks": 2.0, "change": 7.0}], "down": []}},
-            "audit": {"score": 71.0, "previous_score": 64.0, "previous_finished_at": "2026-09-01"},
+            "audit": {"score": 72.3, "previous_score": 70.1, "change": 2.2, "previous_finished_at": "2026-09-01"},
             "data_sources": ["dataset x"]
         });
         let r = kpi("Ромашка", &out, &brand());
@@ -381,7 +383,8 @@ mod tests {
             ">70<",
             ">20<",
             "купить",
-            "Latest audit score: 71/100 (+7",
+            // The agent's rounded change (72.3 − 70.1 would print 2.1999999999999886).
+            "Latest audit score: 72.3/100 (+2.2 since",
             "dataset x",
             "1–3",
         ] {
