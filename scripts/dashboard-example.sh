@@ -12,18 +12,8 @@ cd "$(dirname "$0")/.."
 BIN=${1:-target/release/seo-architects}
 PY=${PY:-target/venv-shot/bin/python}
 PORT=18392
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-(cd "$work" && PORT=$PORT ADMIN_PASSWORD=example-admin-pw LOG_LEVEL=warn WS_METRICS_INTERVAL=2 \
-    exec "$OLDPWD/$BIN" >"$work/log" 2>&1) &
-pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready"; do sleep 0.1; done
-base="http://127.0.0.1:$PORT"
-token=$(curl -sf "$base/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"example-admin-pw"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
-auth=(-H "Authorization: Bearer $token")
-post() { curl -sf "$base$1" "${auth[@]}" -H 'content-type: application/json' -d "$2"; }
-id_of() { python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])'; }
+export WS_METRICS_INTERVAL=2
+. scripts/example-server.sh
 client=$(post /api/clients '{"company_name":"Nordic Garden Supply","website":"https://nordic-garden.example","industry":"retail","country":"SE","annual_revenue":12000000,"employee_count":85}' | id_of)
 post /api/clients '{"company_name":"ООО «Ромашка»","industry":"retail","country":"RU"}' >/dev/null
 post /api/clients '{"company_name":"Helios Dental Clinics","industry":"healthcare","country":"DE"}' >/dev/null

@@ -8,17 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/seo-architects}
 PORT=18391
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-(cd "$work" && PORT=$PORT ADMIN_PASSWORD=example-admin-pw LOG_LEVEL=warn exec "$OLDPWD/$BIN" >"$work/log" 2>&1) &
-pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready"; do sleep 0.1; done
-base="http://127.0.0.1:$PORT"
-token=$(curl -sf "$base/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"example-admin-pw"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
-auth=(-H "Authorization: Bearer $token")
-client=$(curl -sf "$base/api/clients" "${auth[@]}" -H 'content-type: application/json' \
-    -d '{"company_name":"ООО «Ромашка»","website":"https://romashka.example","industry":"retail"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])')
+. scripts/example-server.sh
+client=$(post /api/clients '{"company_name":"ООО «Ромашка»","website":"https://romashka.example","industry":"retail"}' | id_of)
 python3 - "$work/gsc.zip" <<'PY'
 import math, sys, zipfile, datetime
 z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)

@@ -370,3 +370,38 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, A
 pub fn schema_of<T: schemars::JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn no_negative_zero_survives_in_an_output() {
+        let mut out = AgentOutput {
+            score: Some(-0.0),
+            factors: vec![Factor {
+                name: "x".into(),
+                value: -0.0,
+                weight: Some(-0.0),
+                contribution: Some(-0.0),
+                reason: "r".into(),
+            }],
+            extra: json!({"a": -0.0, "list": [1.5, -0.0, {"deep": -0.0}], "n": 0, "neg": -2.5})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ..AgentOutput::default()
+        };
+        assert!(serde_json::to_string(&out).unwrap().contains("-0.0"));
+        out.normalise_zeros();
+        let text = serde_json::to_string(&out).unwrap();
+        assert!(!text.contains("-0"), "{text}");
+        // Other numbers are untouched; an integer zero stays an integer.
+        assert!(
+            text.contains("\"neg\":-2.5") && text.contains("\"n\":0,"),
+            "{text}"
+        );
+    }
+}

@@ -389,7 +389,13 @@ fn body_text(doc: &Html, f: &mut PageFacts) {
         .sum::<usize>()
         .saturating_sub(1);
     let joined = words.join(" ");
-    f.placeholder_text = joined.contains("lorem ipsum");
+    // "lorem" then "ipsum" as whole words (punctuation aside): not "lorem ipsumque".
+    fn bare(w: &str) -> &str {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+    }
+    f.placeholder_text = words
+        .windows(2)
+        .any(|pair| matches!(pair, [a, b] if bare(a) == "lorem" && bare(b) == "ipsum"));
     f.text_hash = fnv1a(joined.as_bytes());
     f.simhash = simhash(&words);
 }
@@ -576,4 +582,23 @@ fn structure(doc: &Html, base: &Url, max: usize, f: &mut PageFacts) {
             .collect();
     }
     f.stylesheets.truncate(max);
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_text_is_found_in_the_visible_text_only() {
+        let base = Url::parse("https://example.com/").unwrap();
+        let page = |body: &str| extract(&format!("<html><body>{body}</body></html>"), &base);
+        // Any case, across tags and line breaks.
+        assert!(page("<p>LOREM</p>\n<p>Ipsum dolor sit amet</p>").placeholder_text);
+        // Not in markup, not in a script, not in words that merely start alike.
+        assert!(!page("<p class=\"lorem ipsum\">Real copy</p>").placeholder_text);
+        assert!(!page("<script>var t = 'lorem ipsum';</script><p>Real copy</p>").placeholder_text);
+        assert!(!page("<p>Lorem ipsumque</p>").placeholder_text);
+        assert!(page("<p>Lorem, ipsum.</p>").placeholder_text);
+    }
 }
